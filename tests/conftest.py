@@ -1,0 +1,53 @@
+"""Shared fixtures: real HTTP servers on 127.0.0.1, never mocks.
+
+corpus_server          function scope: a fresh CorpusServer (request log empty, no fault routes)
+corpus_server_session  session scope: one server for read-only tests; don't add routes to it
+demo_manifest          the parsed manifest.toml (radar.demo_server.Manifest)
+demo_sources           a sources.toml in tmp_path pointing at corpus_server (pathlib.Path)
+webhook                a WebhookReceiver (tests/servers.py): .url, .apprise_url, .received, .status, .delay
+webhook_server         module scope: the same, shared by a module-scoped fixture (call .reset() between uses)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from servers import WebhookReceiver
+
+from radar.demo_server import CorpusServer, Manifest, load_manifest
+
+
+@pytest.fixture
+def corpus_server():
+    with CorpusServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def corpus_server_session():
+    with CorpusServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def demo_manifest() -> Manifest:
+    return load_manifest()
+
+
+@pytest.fixture
+def demo_sources(corpus_server: CorpusServer, tmp_path: Path) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(corpus_server.render_sources(), "utf-8")
+    return path
+
+
+@pytest.fixture
+def webhook():
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="module")
+def webhook_server():
+    with WebhookReceiver() as receiver:
+        yield receiver
