@@ -9,7 +9,16 @@ webhook_server         module scope: the same, shared by a module-scoped fixture
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
+
+# Tests run Prefect in its ephemeral mode with a throwaway home: never the user's server or history.
+os.environ["PREFECT_HOME"] = os.environ.get("RADAR_TEST_PREFECT_HOME") or tempfile.mkdtemp(prefix="radar-prefect-")
+os.environ.pop("PREFECT_API_URL", None)
+os.environ.pop("PREFECT_PROFILE", None)
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.setdefault("DO_NOT_TRACK", "1")
 
 import pytest
 from servers import WebhookReceiver

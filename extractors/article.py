@@ -1,0 +1,520 @@
+"""Korean news article extraction: page bytes -> ``Article`` (clean body + metadata).
+
+Pipeline (pure, no network):
+
+1. guard the input: empty, binary, not HTML, larger than ``MAX_HTML_BYTES`` -> ``ExtractionError(reason)``;
+2. decode (``extractors.decode``: HTTP charset, BOM, meta, then detection; lying metas survive);
+3. parse with lxml (its depth limit bounds deeply nested markup);
+4. metadata (``extractors.metadata``);
+5. body from the DOM: drop non-content tags and boilerplate containers (class/id words from
+   ``rules/boilerplate.toml``, guarded so a container holding body text is never dropped), linearise into
+   paragraphs (``<p>``, blocks and ``<br>`` runs), score containers by the running text they hold
+   directly (readability-style), read the best one;
+6. when the DOM has no body (JavaScript-rendered pages), recover it from JSON-LD ``articleBody``,
+   Next.js flight data (``self.__next_f.push``), ``__NEXT_DATA__``; trafilatura is the last resort;
+7. the text-level cleaner (``boilerplate.clean_paragraphs``): Korean boilerplate rules, the body pasted
+   twice, blog footers.
+
+``clean_text`` exposes step 7 for plain text.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from lxml import etree, html as lxml_html
+
+from .boilerplate import clean_paragraphs, default_rules, is_body_paragraph, is_sentence, normalize_line
+from .decode import decode_html
+from .metadata import (PageData, collect_page_data, extract_metadata, find_authors, load_outlets,
+                       names_from_byline)
+from .models import Article, ExtractionError
+from .urls import host_of
+
+__all__ = ["EXTRACTOR_VERSION", "MAX_HTML_BYTES", "extract_article", "clean_text"]
+
+EXTRACTOR_VERSION = "ko-2025.1"
+MAX_HTML_BYTES = 10_000_000          # larger pages fail fast with reason "too_large"
+MIN_BODY_CHARS = 40                  # shorter bodies are "no_article"
+SLOW_PATH_MAX_CHARS = 1_500_000      # bigger pages skip htmldate's date search (it costs seconds there)
+
+_INLINE = frozenset("""a abbr acronym b bdi bdo big cite code data dfn em font i kbd mark q rp rt ruby s samp small
+span strike strong sub sup time tt u var wbr label nobr ins del img picture source amp-img""".split())
+_PARA_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 li blockquote pre dd dt figcaption caption".split())
+_POSITIVE = re.compile(r"(?<![a-z])(?:article|content|body|text|view|news|story|entry|post|read|dic_area|main|cont|txt|detail)(?![a-z])")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"7z\xbc\xaf",
+                 b"\x00\x00\x01\x00", b"RIFF", b"OggS", b"ID3", b"\x7fELF", b"MZ", b"wOFF", b"wOF2")
+_HTML_HINT = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|div|p|article|meta|title|span|table|br|section|main|script)\b", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_NEXT_PUSH = re.compile(r"self\.__next_f\.push\(\[\s*1\s*,\s*(\"(?:[^\"\\]|\\.)*\")\s*\]\)", re.S)
+_FLIGHT_T = re.compile(r"(?:^|\n|\})([0-9a-fA-F]{1,6}):T([0-9a-fA-F]{1,8}),")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]", smart_strings=False)
+_BYLINE_HINT = re.compile(r"기자|특파원|칼럼니스트|@")
+
+
+# ------------------------------------------------------------------------------------------ input guards
+
+def _guard(data) -> bytes:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ExtractionError("not_html", f"expected page bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if not data.strip():
+        raise ExtractionError("empty", "the page is empty")
+    if len(data) > MAX_HTML_BYTES:
+        raise ExtractionError("too_large", f"the page is {len(data):,} bytes; the cap is {MAX_HTML_BYTES:,}")
+    head = data[:4096]
+    if head.startswith(_BINARY_MAGIC):
+        raise ExtractionError("binary", "the bytes are a binary file (image, archive, PDF...), not a page")
+    if not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        nul = head.count(b"\x00")
+        ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+        if nul or ctrl > len(head) * 0.05:
+            raise ExtractionError("binary", "the bytes hold control characters: a binary file, not a page")
+    return data
+
+
+def _parse(text: str):
+    text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
+    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True)
+    try:
+        return lxml_html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError("no_article", f"the page could not be parsed: {exc}") from None
+
+
+# ------------------------------------------------------------------------------------------ DOM body
+
+@dataclass(slots=True)
+class _Rec:
+    text: str
+    owner: object
+    link_chars: int
+    tag: str
+
+
+def _class_id(el) -> str:
+    return f"{el.get('class', '')} {el.get('id', '')}".lower()
+
+
+_LONG_RUNS = etree.XPath("count(.//text()[string-length(normalize-space(.)) >= 60])")
+
+
+def _long_runs(el, limit: int) -> int:
+    """How many long text runs an element holds (body text, not widget labels); counted in C."""
+    return min(limit, int(_LONG_RUNS(el)))
+
+
+def _select(tree, selector: str):
+    """Tiny selector support for per-outlet overrides: tag, .class, #id, tag.class, tag#id."""
+    m = re.fullmatch(r"\s*([a-zA-Z0-9]*)(?:([.#])([\w-]+))?\s*", selector)
+    if not m:
+        return []
+    tag, kind, name = m.group(1) or None, m.group(2), m.group(3)
+    out = []
+    for el in tree.iter(tag) if tag else tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if kind == "." and name not in (el.get("class") or "").split():
+            continue
+        if kind == "#" and el.get("id") != name:
+            continue
+        out.append(el)
+    return out
+
+
+_BYLINE_CLASS = re.compile(r"byline|journalist|reporter|writer|author")
+
+
+def _prune(root, extra_drop: tuple[str, ...] = (), bylines: list[str] | None = None) -> None:
+    """Drop non-content tags and boilerplate containers in place. Texts of byline-like containers are
+    appended to ``bylines`` (they name the authors) before they go."""
+    rules = default_rules()
+    drop_tags = set(rules.dom_drop_tags)
+    doomed = []
+    for sel in extra_drop:
+        doomed.extend(_select(root, sel))
+    stack = list(root)
+    while stack:
+        el = stack.pop()
+        tag = el.tag
+        if not isinstance(tag, str):
+            doomed.append(el)
+            continue
+        tag = tag.lower()
+        if tag in drop_tags:
+            doomed.append(el)
+            continue
+        style = el.get("style")
+        if (style and _HIDDEN_STYLE.search(style)) or el.get("hidden") is not None or el.get("aria-hidden") == "true":
+            if _long_runs(el, 2) < 2:
+                doomed.append(el)
+                continue
+        ci = _class_id(el)
+        if len(ci) > 1:
+            positive = bool(_POSITIVE.search(ci))
+            if bylines is not None and len(bylines) < 20 and _BYLINE_CLASS.search(ci):
+                bt = normalize_line("".join(el.itertext()))
+                if 2 <= len(bt) <= 120:
+                    bylines.append(bt)
+            if rules.dom_strong.search(ci):
+                if _long_runs(el, 5) < (2 if positive else 5):
+                    doomed.append(el)
+                    continue
+            elif rules.dom_weak.search(ci) and not positive:
+                if _long_runs(el, 3) < 3:
+                    doomed.append(el)
+                    continue
+        stack.extend(el)       # only the children of kept elements are looked at
+    for el in doomed:
+        parent = el.getparent()
+        if parent is None:
+            continue
+        try:
+            el.drop_tree()       # keeps the tail text
+        except (AssertionError, ValueError, TypeError):
+            parent.remove(el)
+
+
+def _linearize(root) -> list[_Rec]:
+    """Document order walk without recursion: text runs split at block boundaries and <br>."""
+    recs: list[_Rec] = []
+    buf: list[str] = []
+    link = [0]
+    blocks = [root]
+    in_link = 0
+
+    def flush():
+        if buf:
+            text = normalize_line("".join(buf))
+            if text:
+                owner = blocks[-1]
+                recs.append(_Rec(text, owner, min(link[0], len(text)), owner.tag if isinstance(owner.tag, str) else ""))
+            buf.clear()
+        link[0] = 0
+
+    stack = [(root, False)]
+    while stack:
+        el, leaving = stack.pop()
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if leaving:
+            if tag == "a":
+                in_link -= 1
+            if tag and tag not in _INLINE:
+                flush()
+                blocks.pop()
+            if el is not root and el.tail:
+                buf.append(el.tail)
+                if in_link:
+                    link[0] += len(el.tail)
+            continue
+        if not tag:
+            if el.tail:
+                buf.append(el.tail)
+            continue
+        if tag == "br" or tag == "hr":
+            flush()
+            if el.tail:
+                buf.append(el.tail)
+            continue
+        if tag not in _INLINE:
+            flush()
+            blocks.append(el)
+        elif tag == "a":
+            in_link += 1
+        if el.text:
+            buf.append(el.text)
+            if in_link:
+                link[0] += len(el.text)
+        stack.append((el, True))
+        for child in reversed(el):
+            stack.append((child, False))
+    flush()
+    return recs
+
+
+def _good(rec: _Rec) -> bool:
+    n = len(rec.text)
+    return n >= 25 and rec.link_chars <= 0.5 * n and rec.tag not in ("h1", "option", "title")
+
+
+def _weight(rec: _Rec) -> float:
+    n = len(rec.text)
+    w = float(n)
+    if is_sentence(rec.text):
+        w *= 1.5
+    w += 10 * rec.text.count("다. ")
+    return w
+
+
+def _best_container(recs: list[_Rec]):
+    per_owner: dict = {}
+    for r in recs:
+        per_owner[r.owner] = per_owner.get(r.owner, 0) + 1
+    scores: dict = {}
+    for r in recs:
+        if not _good(r):
+            continue
+        w = _weight(r)
+        owner = r.owner
+        para_like = r.tag in _PARA_TAGS or per_owner[owner] == 1
+        first = owner.getparent() if para_like else owner
+        if first is None:
+            first = owner
+        scores[first] = scores.get(first, 0.0) + w
+        second = first.getparent()
+        if second is not None:
+            scores[second] = scores.get(second, 0.0) + 0.5 * w
+    if not scores:
+        return None, 0.0
+    best = max(scores, key=scores.get)
+    return best, scores[best]
+
+
+def _region(recs: list[_Rec], best) -> list[_Rec]:
+    inside = set(best.iter())
+    out = []
+    for r in recs:
+        if r.owner not in inside:
+            continue
+        n = len(r.text)
+        if r.link_chars > 0.5 * n and not (n >= 150 and is_sentence(r.text)):
+            continue        # link lists, "more" buttons
+        out.append(r)
+    return out
+
+
+def _dom_body(tree, override, bylines: list[str]) -> tuple[list[str], list[str]]:
+    """(paragraphs, all visible lines) from the DOM."""
+    body = tree.find(".//body")
+    root = body if body is not None else tree
+    _prune(root, override.drop if override else (), bylines)
+    recs = _linearize(root)
+    allrecs = [r.text for r in recs]
+    best = None
+    if override and override.body:
+        found = _select(root, override.body)
+        best = found[0] if found else None
+    if best is None:
+        best, score = _best_container(recs)
+        if best is None:
+            return [], allrecs
+    return [r.text for r in _region(recs, best)], allrecs
+
+
+# ------------------------------------------------------------------------------------------ JS-rendered bodies
+
+def _html_fragment_paragraphs(fragment: str) -> list[str]:
+    if "<" not in fragment:
+        return [line for line in fragment.splitlines() if line.strip()]
+    try:
+        root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return [line for line in re.sub(r"<[^>]+>", "\n", fragment).splitlines() if line.strip()]
+    _prune(root)
+    return [r.text for r in _linearize(root) if r.link_chars <= 0.5 * len(r.text)]
+
+
+def _hangul_count(s: str) -> int:
+    return len(_HANGUL.findall(s))
+
+
+def _flight_body(raw_html: str) -> list[str]:
+    """Next.js app-router pages stream their data as ``self.__next_f.push([1,"..."])``; long text/HTML
+    values sit in ``<id>:T<hexlen>,<text>`` rows of that stream."""
+    if "__next_f" not in raw_html:
+        return []
+    parts = []
+    for m in _NEXT_PUSH.finditer(raw_html):
+        try:
+            parts.append(json.loads(m.group(1)))
+        except ValueError:
+            continue
+    flight = "".join(parts)
+    best = ""
+    for m in _FLIGHT_T.finditer(flight):
+        n = int(m.group(2), 16)
+        chunk = flight[m.end():m.end() + n]
+        enc = chunk.encode("utf-8")
+        if len(enc) > n:                               # the length counts UTF-8 bytes
+            chunk = enc[:n].decode("utf-8", "ignore")
+        if _hangul_count(chunk) > _hangul_count(best):
+            best = chunk
+    if not best:
+        # no text rows: look for an HTML/text body inside the JSON of the stream
+        best = _best_json_string(_json_objects_in(flight))
+    return _html_fragment_paragraphs(best) if best else []
+
+
+def _json_objects_in(text: str) -> list:
+    out = []
+    for m in re.finditer(r'"(?:%s)"\s*:\s*("(?:[^"\\]|\\.){200,}")' % "|".join(default_rules().json_body_keys), text):
+        try:
+            out.append(json.loads(m.group(1)))
+        except ValueError:
+            continue
+    return out
+
+
+def _best_json_string(values) -> str:
+    best = ""
+    for v in values:
+        if isinstance(v, str) and _hangul_count(v) > _hangul_count(best):
+            best = v
+    return best
+
+
+def _walk_json_bodies(data, keys: tuple[str, ...], limit: int = 200_000) -> list[str]:
+    found = []
+    stack = [data]
+    seen = 0
+    keyset = {k.lower() for k in keys}
+    while stack and seen < limit:
+        d = stack.pop()
+        seen += 1
+        if isinstance(d, dict):
+            for k, v in d.items():
+                if isinstance(v, str):
+                    if k.lower() in keyset and len(v) >= 200:
+                        found.append(v)
+                elif isinstance(v, (dict, list)):
+                    stack.append(v)
+        elif isinstance(d, list):
+            stack.extend(x for x in d if isinstance(x, (dict, list)))
+    return found
+
+
+_NEXT_DATA = re.compile(r"<script[^>]*\bid=[\"']__NEXT_DATA__[\"'][^>]*>(.*?)</script>", re.S | re.I)
+
+
+def _next_data_body(raw_html: str) -> list[str]:
+    """Next.js pages-router pages carry their props as JSON in ``<script id="__NEXT_DATA__">``."""
+    m = _NEXT_DATA.search(raw_html)
+    if not m:
+        return []
+    try:
+        data = json.loads(m.group(1))
+    except ValueError:
+        return []
+    best = _best_json_string(_walk_json_bodies(data, default_rules().json_body_keys))
+    return _html_fragment_paragraphs(best) if best else []
+
+
+def _jsonld_body(pd: PageData) -> list[str]:
+    from .metadata import jsonld_articles
+    best = ""
+    for art in jsonld_articles(pd):
+        b = art.get("articleBody") or art.get("text")
+        if isinstance(b, str) and len(b) > len(best):
+            best = b
+    if not best:
+        return []
+    return _html_fragment_paragraphs(best) if re.search(r"<(?:p|br|div)\b", best, re.I) else \
+        [line for line in best.splitlines() if line.strip()]
+
+
+def _trafilatura_body(text: str, url: str) -> list[str]:
+    try:
+        import trafilatura
+        out = trafilatura.extract(text, url=url, include_comments=False, include_tables=False,
+                                  deduplicate=True, favor_recall=True)
+    except Exception:  # the fallback must never turn into an unhandled error
+        return []
+    return [line for line in (out or "").splitlines() if line.strip()]
+
+
+# ------------------------------------------------------------------------------------------ public API
+
+def clean_text(text: str) -> str:
+    """The text-level cleaner on plain text: boilerplate rules, body pasted twice, blog footers.
+    Paragraphs come out separated by a blank line."""
+    if not text:
+        return ""
+    outlets = tuple(load_outlets().domains.values())
+    paras = clean_paragraphs(text.splitlines(), drop_lines=outlets)
+    return "\n\n".join(paras)
+
+
+def _chars(paras: list[str]) -> int:
+    return sum(len(p) for p in paras)
+
+
+def _loose(s: str) -> str:
+    return re.sub(r"[\W_]+", "", s.lower())
+
+
+def extract_article(data: bytes, *, url: str, http_charset: str | None = None) -> Article:
+    """Page bytes -> Article. Raises ``ExtractionError`` with reason empty / binary / not_html /
+    too_large / no_article."""
+    data = _guard(data)
+    text, _encoding = decode_html(data, http_charset)
+    if not _HTML_HINT.search(text[:200_000]):
+        raise ExtractionError("not_html", "the bytes decode to text without HTML markup")
+    tree = _parse(text)
+    pd = collect_page_data(tree)
+    host = host_of(url)
+    outlets = load_outlets()
+
+    visible = " ".join(_VISIBLE_TEXT(tree)[:20000])
+    # metadata first: the body step below prunes the tree (dates and bylines often sit in pruned boxes)
+    meta = extract_metadata(tree, pd, url, visible, visible[:5000], allow_slow=len(text) < SLOW_PATH_MAX_CHARS)
+    override = outlets.override_for(host, meta.published_at) if host else None
+
+    byline_boxes: list[str] = []
+    dom_paras, all_lines = _dom_body(tree, override, byline_boxes)
+    byline_lines = [line for line in dom_paras if len(line) <= 90 and _BYLINE_HINT.search(line)] \
+        or byline_boxes or [line for line in all_lines if len(line) <= 90 and _BYLINE_HINT.search(line)][:3]
+
+    title = meta.title
+    if override and override.title_from == "first_body_line":
+        for p in dom_paras:                 # only lines before the first body paragraph qualify
+            if is_body_paragraph(p):
+                break
+            if 4 <= len(p) <= 120 and not _BYLINE_HINT.search(p):
+                title = p
+                break
+
+    drop = tuple(n for n in meta.site_names if n) + tuple(outlets.domains.values())
+    body = clean_paragraphs(dom_paras, title=title, drop_lines=drop)
+
+    # JavaScript-rendered pages: the DOM holds no (or only a stub of the) body
+    if _chars(body) < 400:
+        for source in (lambda: _jsonld_body(pd), lambda: _flight_body(text), lambda: _next_data_body(text)):
+            paras = source()
+            if not paras:
+                continue
+            cand = clean_paragraphs(paras, title=title, drop_lines=drop)
+            if _chars(cand) > max(1.3 * _chars(body), _chars(body) + 200):
+                body = cand
+                break
+
+    # a cheap sanity check: the page's own description should open the body we found
+    desc = _loose(meta.description or "")[:20]
+    suspicious = len(desc) >= 15 and desc in _loose(visible) and desc not in _loose(" ".join(body))
+    if _chars(body) < 200 or suspicious:
+        cand = clean_paragraphs(_trafilatura_body(text, url), title=title, drop_lines=drop)
+        if (suspicious and desc in _loose(" ".join(cand))) or _chars(cand) > 1.5 * _chars(body) + 100:
+            body = cand
+
+    if _chars(body) < MIN_BODY_CHARS:
+        raise ExtractionError("no_article", "no article body found on the page")
+
+    authors = find_authors(pd, meta.outlet, byline_lines)
+    if not authors:
+        for line in byline_lines:
+            authors.extend(n for n in names_from_byline(line) if n not in authors)
+    return Article(
+        url=url,
+        canonical_url=meta.canonical_url,
+        outlet=meta.outlet,
+        title=title,
+        authors=authors,
+        published_at=meta.published_at,
+        language=meta.language,
+        body="\n\n".join(body),
+        extractor_version=EXTRACTOR_VERSION,
+    )

@@ -1,0 +1,305 @@
+"""Korean boilerplate removal on text: the rules live in ``rules/boilerplate.toml`` (data, not code).
+
+``clean_paragraphs`` is the text-level cleaner the article extractor runs on every body, and that
+``extractors.article.clean_text`` exposes for plain text. Steps, in order:
+
+1. per line: drop lines a ``line`` rule matches (bylines, copyright, captions, widgets...), portal
+   junk lines (runs of ids and numbers), the outlet's bare name and the headline itself;
+   ``list`` rules drop a related/most-read heading with the short lines under it; ``tail`` rules end
+   the body once a body paragraph has been seen (comment boxes, blog category footers);
+2. strip ``prefix`` / ``suffix`` matches (dateline bylines, bylines and e-mails glued to the last sentence);
+3. drop the short non-sentence lines that precede the first body paragraph (headline, kicker, subtitle);
+4. collapse a body pasted twice — also when the second copy was spliced into the middle of a sentence;
+5. drop exact repeats.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+BOILERPLATE_FILE = RULES_DIR / "boilerplate.toml"
+
+SCOPES = ("line", "prefix", "suffix", "list", "tail")
+_WS = re.compile(r"[\s\u00a0\u2000-\u200b\u2028\u2029\u3000\ufeff]+")
+_ZW = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_SENT_END = re.compile(r"(?:[.!?。…]|[다요죠음임함됨]\.?)[\"'”’』」)\]]*\s*$")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    cls: str
+    scope: str
+    regex: re.Pattern
+    max_len: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    junk_min_tokens: int
+    junk_ratio: float
+    junk_token: re.Pattern
+    dom_drop_tags: tuple[str, ...]
+    dom_strong: re.Pattern
+    dom_weak: re.Pattern
+    json_body_keys: tuple[str, ...]
+    json_date_keys: tuple[str, ...]
+    json_author_keys: tuple[str, ...]
+
+    def by_scope(self, scope: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.scope == scope)
+
+
+class RuleError(ValueError):
+    pass
+
+
+def _words_regex(patterns: list[str]) -> re.Pattern:
+    # whole "words" of a class/id string: no letter or digit right before or after
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?![a-z0-9])")
+
+
+def load_rules(path: Path | str = BOILERPLATE_FILE) -> RuleSet:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RuleError(f"{path}: {exc}") from None
+    rules = []
+    names = set()
+    for i, raw in enumerate(data.get("rule", []), 1):
+        try:
+            name, cls, scope, pattern = raw["name"], raw["class"], raw["scope"], raw["pattern"]
+        except KeyError as exc:
+            raise RuleError(f"{path}: rule #{i} lacks {exc}") from None
+        if scope not in SCOPES:
+            raise RuleError(f"{path}: rule '{name}': scope must be one of {', '.join(SCOPES)}")
+        if name in names:
+            raise RuleError(f"{path}: rule name '{name}' used twice")
+        names.add(name)
+        flags = re.IGNORECASE
+        try:
+            if scope == "prefix":
+                rx = re.compile(r"^(?:" + pattern + r")", flags)
+            elif scope == "suffix":
+                rx = re.compile(r"(?:" + pattern + r")$", flags)
+            else:
+                rx = re.compile(pattern, flags)
+        except re.error as exc:
+            raise RuleError(f"{path}: rule '{name}': bad pattern: {exc}") from None
+        rules.append(Rule(name, cls, scope, rx, raw.get("max_len")))
+    junk = data.get("junk_line", {})
+    dom = data.get("dom", {})
+    js = data.get("json", {})
+    return RuleSet(
+        rules=tuple(rules),
+        junk_min_tokens=int(junk.get("min_tokens", 6)),
+        junk_ratio=float(junk.get("ratio", 0.6)),
+        junk_token=re.compile(junk.get("token_pattern", r"\d+"), re.IGNORECASE),
+        dom_drop_tags=tuple(dom.get("drop_tags", ())),
+        dom_strong=_words_regex(dom.get("strong", ["comment"])),
+        dom_weak=_words_regex(dom.get("weak", ["photo"])),
+        json_body_keys=tuple(js.get("body_keys", ("articleBody",))),
+        json_date_keys=tuple(js.get("date_keys", ("datePublished",))),
+        json_author_keys=tuple(js.get("author_keys", ())),
+    )
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    return load_rules()
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+def normalize_line(text: str) -> str:
+    text = unicodedata.normalize("NFC", _ZW.sub("", text))
+    return _WS.sub(" ", text).strip()
+
+
+def is_sentence(line: str) -> bool:
+    return bool(_SENT_END.search(line))
+
+
+def is_body_paragraph(line: str) -> bool:
+    """Looks like running text: long enough and ends like a sentence (or simply long)."""
+    n = len(line)
+    return n >= 120 or (n >= 40 and is_sentence(line) and len(_WORD.findall(line)) >= 6)
+
+
+def _key(line: str) -> str:
+    return "".join(_WORD.findall(line.lower()))
+
+
+def is_junk_line(line: str, rules: RuleSet | None = None) -> bool:
+    """A portal tracking line: mostly numbers, ids, version strings, true/false."""
+    rules = rules or default_rules()
+    tokens = line.split()
+    if len(tokens) < rules.junk_min_tokens:
+        return False
+    junk = sum(1 for t in tokens if rules.junk_token.fullmatch(t))
+    return junk / len(tokens) >= rules.junk_ratio
+
+
+def _line_rule(line: str, rules: tuple[Rule, ...]) -> Rule | None:
+    n = len(line)
+    for r in rules:
+        if r.max_len is not None and n > r.max_len:
+            continue
+        if r.regex.fullmatch(line):
+            return r
+    return None
+
+
+def _strip_affixes(line: str, rs: RuleSet) -> str:
+    for _ in range(3):
+        before = line
+        for r in rs.by_scope("prefix"):
+            line = r.regex.sub("", line, count=1).strip()
+        for r in rs.by_scope("suffix"):
+            line = r.regex.sub("", line, count=1).strip()
+        if line == before:
+            break
+    return line
+
+
+# ------------------------------------------------------------------------------------------ repeats
+
+def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
+    toks = _WORD.findall(text.lower())
+    return {tuple(toks[i:i + n]) for i in range(max(1, len(toks) - n + 1))} if toks else set()
+
+
+def _contained(par: str, pool: set, threshold: float = 0.8) -> bool:
+    sh = _shingles(par)
+    return bool(sh) and len(sh & pool) / len(sh) >= threshold
+
+
+def collapse_repeats(paras: list[str]) -> list[str]:
+    """A body pasted twice -> one copy. Handles a second copy spliced into the middle of a sentence
+    ("...출발점<whole article again>...말했다.인 AI 원팀에서 ...말했다.") and copies that differ slightly
+    (one has a paragraph the other lacks: the union is kept, in reading order)."""
+    first = next((i for i, p in enumerate(paras) if len(p) >= 60 and is_body_paragraph(p)), None)
+    if first is None:
+        return paras
+    lead, body = paras[:first], paras[first:]
+    text = "\n".join(body)
+    head = body[0][:30]
+    k = text.find(head, len(head))
+    if k <= 0:
+        return paras
+    copy1, copy2 = text[:k], text[k:]
+    if len(copy2) < 0.3 * len(text) or len(copy1) < 0.2 * len(text):
+        return paras
+    sh1, sh2 = _shingles(copy1), _shingles(copy2)
+    if not sh1 or not sh2 or len(sh1 & sh2) < 0.5 * min(len(sh1), len(sh2)):
+        return paras
+    fragment = ""
+    if not copy1.endswith("\n"):
+        cut = copy1.rfind("\n")
+        fragment = copy1[cut + 1:]
+        copy1 = copy1[:cut + 1] if cut >= 0 else ""
+    p1 = [p for p in copy1.split("\n") if p.strip()]
+    p2 = [p for p in copy2.split("\n") if p.strip()]
+    if fragment:
+        # the interrupted paragraph, as the second copy has it, tells what the stray tail is
+        whole = next((p for p in p2 if p.startswith(fragment[:40]) and len(p) > len(fragment)), None)
+        if whole is not None:
+            rest = whole[len(fragment):]
+            if whole is p2[-1]:
+                # the interrupted paragraph is also the last one: its continuation appears twice
+                half = len(rest) // 2
+                if half and len(rest) % 2 == 0 and rest[:half] == rest[half:]:
+                    p2[-1] = fragment + rest[:half]
+            elif rest and p2[-1].endswith(rest) and len(p2[-1]) > len(rest):
+                p2[-1] = p2[-1][: len(p2[-1]) - len(rest)].rstrip()
+        else:
+            p1.append(fragment)
+    base, other = (p2, p1) if len("".join(p2)) >= len("".join(p1)) else (p1, p2)
+    pool = set().union(*(_shingles(p) for p in base)) if base else set()
+    merged = list(base)
+    anchor = -1
+    for p in other:
+        if _contained(p, pool):
+            # move the anchor to where this paragraph sits in the base copy
+            sh = _shingles(p)
+            for j in range(anchor + 1, len(merged)):
+                if sh and len(sh & _shingles(merged[j])) / len(sh) >= 0.5:
+                    anchor = j
+                    break
+            continue
+        merged.insert(anchor + 1, p)
+        anchor += 1
+        pool |= _shingles(p)
+    return lead + merged
+
+
+def dedupe(paras: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for p in paras:
+        k = _key(p)
+        if k and k in seen:
+            continue
+        seen.add(k)
+        out.append(p)
+    return out
+
+
+def trim_lead(paras: list[str], max_len: int = 60) -> list[str]:
+    """Drop headline/kicker/subtitle lines (short, not sentences) before the first body paragraph."""
+    first = next((i for i, p in enumerate(paras) if is_body_paragraph(p)), None)
+    if not first:
+        return paras
+    kept = [p for p in paras[:first] if len(p) > max_len or is_sentence(p)]
+    return kept + paras[first:]
+
+
+# ------------------------------------------------------------------------------------------ cleaner
+
+def clean_paragraphs(paras: list[str], *, title: str | None = None, drop_lines: tuple[str, ...] = (),
+                     rules: RuleSet | None = None) -> list[str]:
+    """Apply the boilerplate table to a list of paragraphs/lines; returns the clean paragraphs."""
+    rs = rules or default_rules()
+    line_rules, list_rules, tail_rules = rs.by_scope("line"), rs.by_scope("list"), rs.by_scope("tail")
+    banned = {_key(x) for x in drop_lines if x and _key(x)}
+    title_key = _key(title) if title else ""
+    units = [u for u in (normalize_line(p) for p in paras) if u]
+    out: list[str] = []
+    seen_body = False
+    i = 0
+    while i < len(units):
+        u = units[i]
+        i += 1
+        if _line_rule(u, tail_rules):
+            if seen_body:
+                break
+            continue
+        if _line_rule(u, list_rules):
+            while i < len(units) and len(units[i]) < 80 and not is_body_paragraph(units[i]):
+                i += 1
+            continue
+        if _line_rule(u, line_rules) or is_junk_line(u, rs):
+            continue
+        k = _key(u)
+        if k and (k in banned or (title_key and k == title_key)):
+            continue
+        u = _strip_affixes(u, rs)
+        if not u or not _WORD.search(u):
+            continue
+        if _line_rule(u, line_rules):
+            continue
+        out.append(u)
+        if is_body_paragraph(u):
+            seen_body = True
+    out = trim_lead(out)
+    out = collapse_repeats(out)
+    return dedupe(out)

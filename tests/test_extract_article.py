@@ -1,0 +1,170 @@
+"""extract_article on page layouts Korean outlets really use (fixtures written for this project), metadata,
+and bad input. Assertions are about what a user reads: the body text and the fields."""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from extractors.article import EXTRACTOR_VERSION, MAX_HTML_BYTES, extract_article
+from extractors.models import KST, ExtractionError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+NOISE = ("무단", "재배포", "저작권", "Copyright", "©", "ⓒ", "@", "기자", "댓글", "카카오스토리", "네이버밴드",
+         "글자크게", "글자작게", "공유", "바로가기", "사진=", "사진제공", "많이 본", "관련", "구독", "카테고리")
+
+
+def extract(name: str, url: str = "https://www.example.co.kr/news/1", **kw):
+    return extract_article((FIXTURES / name).read_bytes(), url=url, **kw)
+
+
+def assert_clean(body: str, *must: str) -> None:
+    for m in must:
+        assert m in body, f"missing body text: {m[:40]}"
+    for n in NOISE:
+        assert n not in body, f"boilerplate leaked: {n}"
+    assert "\n\n" in body and "\n\n\n" not in body
+
+
+def test_ndsoft_cms_page():
+    art = extract("ndsoft.html", url="https://www.garamilbo.example/news/articleView.html?idxno=50123&utm_source=x")
+    assert_clean(art.body,
+                 "팹리스 기업 한빛반도체와 클라우드 사업자 누리클라우드가",
+                 "전력 효율이 관건",                      # in-body subheading kept
+                 "고객이 믿고 쓸 수 있는 선택지를 만들겠다\"고 말했다.")
+    assert art.body.startswith("팹리스 기업")              # dateline byline stripped, no subtitle/headline
+    assert art.body.endswith("말했다.")                    # byline glued to the last paragraph cut
+    assert art.title == "한빛반도체·누리클라우드, 국산 AI 가속기 공동개발 협약"
+    assert art.outlet == "가람일보"
+    assert art.authors == ["윤서하"]
+    assert art.published_at == datetime(2026, 3, 4, 9, 40, tzinfo=KST)
+    assert art.canonical_url == "https://www.garamilbo.example/news/articleView.html?idxno=50123"
+    assert art.language == "ko" and art.extractor_version == EXTRACTOR_VERSION
+
+
+def test_naver_portal_page():
+    art = extract("naver.html", url="https://n.news.naver.com/mnews/article/999/0000012345?sid=105")
+    assert_clean(art.body, "수중 드론 스타트업 바다로보틱스가", "드론이 대신하게 될 것\"이라고 했다.")
+    assert "시험하고 있다" not in art.body               # photo caption inside #dic_area dropped
+    assert art.outlet == "물결경제"                        # the press, not the portal
+    assert art.authors == ["강지후"]
+    assert art.published_at == datetime(2026, 5, 12, 14, 7, tzinfo=KST)
+    assert art.canonical_url == "https://n.news.naver.com/article/999/0000012345"
+
+
+def test_wordpress_page():
+    art = extract("wordpress.html", url="https://technote.example/2026/06/18/law-llm/?utm_source=rss&fbclid=abc")
+    assert_clean(art.body, "별빛대학교 법학전문대학원과", "설계에 넣었다”고 설명했다.")
+    assert "Facebook" not in art.body and "관련 글" not in art.body and "이메일 주소" not in art.body
+    assert art.title == "별빛대·새벽AI, 한국어 법률 언어모델 함께 만든다"
+    assert art.authors == ["문채원"]
+    assert art.published_at == datetime(2026, 6, 18, 16, 20, tzinfo=KST)
+    assert art.canonical_url == "https://technote.example/2026/06/18/law-llm/"
+
+
+def test_legacy_euckr_table_page():
+    art = extract("legacy.euckr.html", url="http://www.goeul.example/news/view.php?no=77")
+    assert_clean(art.body, "똠방각하전자가 햏빛연구소와 손잡고", "보급할 계획\"이라고 말했다.")
+    assert art.body.endswith("말했다.")
+    assert art.outlet == "고을신문"
+    assert art.authors == ["배다온"]
+    # zone-less "입력 2026.02.11 15:30" on a Korean page is KST
+    assert art.published_at == datetime(2026, 2, 11, 15, 30, tzinfo=KST)
+    assert art.published_at.utcoffset().total_seconds() == 9 * 3600
+
+
+def test_nextjs_page_with_body_only_in_flight_data():
+    art = extract("nextjs_flight.html")
+    assert_clean(art.body, "자율주행 셔틀 기업 이음모빌리티가", "정밀지도 갱신 주기 단축", "참여사를 늘리겠다는 입장이다.")
+    assert "센서를 점검하고 있다" not in art.body        # caption inside the streamed HTML dropped
+    assert art.title == "이음모빌리티·길벗맵스, AI 주행 데이터 동맹"   # "-경제ㅣ가람일보" suffix removed
+    assert art.published_at == datetime(2026, 7, 21, 8, 15, tzinfo=KST)
+    assert art.authors == ["노유나"]
+
+
+def test_jsonld_only_page():
+    art = extract("jsonld_only.html")
+    assert_clean(art.body, "반도체 장비 기업 한결테크가", "가장 큰 기회\"라고 말했다.")
+    assert art.outlet == "새솔신문" and art.authors == ["한예준"]
+    assert art.published_at == datetime(2026, 8, 5, 10, 0, tzinfo=KST)
+
+
+def test_next_data_page():
+    art = extract("next_data.html")
+    assert_clean(art.body, "통신사 푸른숲통신이 지역 거점 대학", "통로를 만들겠다\"고 밝혔다.")
+    assert art.title == "푸른숲통신, 지역 대학 다섯 곳과 AI 인재 협의체"
+    assert art.published_at == datetime(2026, 9, 30, 16, 30, tzinfo=KST)   # 07:30Z in KST
+    assert art.authors == ["서다인"]
+
+
+def test_amp_variant_maps_to_one_url():
+    html = (FIXTURES / "ndsoft.html").read_text(encoding="utf-8").replace('<html lang="ko">', '<html ⚡ lang="ko">')
+    html = html.replace('<link rel="canonical" href="https://www.garamilbo.example/news/articleView.html?idxno=50123">', "")
+    html = html.replace('<meta property="og:url" content="https://www.garamilbo.example/news/articleView.html?idxno=50123">', "")
+    art = extract_article(html.encode(), url="https://amp.garamilbo.example/news/amp/articleView.html?idxno=50123&amp=1")
+    assert art.canonical_url == "https://www.garamilbo.example/news/articleView.html?idxno=50123"
+    assert "팹리스 기업 한빛반도체와" in art.body
+
+
+def test_to_json_is_one_plain_object():
+    d = extract("ndsoft.html").to_json()
+    assert d["published_at"] == "2026-03-04T09:40:00+09:00"
+    assert set(d) == {"url", "canonical_url", "outlet", "title", "authors", "published_at", "language", "body",
+                      "extractor_version"}
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("data,reason", [
+    (b"", "empty"),
+    (b"   \n\t ", "empty"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20, "binary"),
+    (b"%PDF-1.7\n" + b"\x00\x01\x02" * 100, "binary"),
+    (bytes(range(256)) * 40, "binary"),
+    (b"just some plain text without any markup at all, not a page", "not_html"),
+    (b'{"items": [1, 2, 3]}', "not_html"),
+    (b"<html><head><title>empty</title></head><body><nav><a href='/'>home</a></nav></body></html>", "no_article"),
+])
+def test_bad_input_is_a_typed_error(data, reason):
+    with pytest.raises(ExtractionError) as exc:
+        extract_article(data, url="https://www.example.co.kr/x")
+    assert exc.value.reason == reason
+
+
+def test_too_large_fails_fast():
+    data = b"<html><body>" + b"<p>" + "가".encode() * (MAX_HTML_BYTES // 2) + b"</p></body></html>"
+    assert len(data) > MAX_HTML_BYTES
+    t0 = time.perf_counter()
+    with pytest.raises(ExtractionError) as exc:
+        extract_article(data, url="https://www.example.co.kr/x")
+    assert exc.value.reason == "too_large"
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_deeply_nested_markup_does_not_blow_the_stack():
+    para = "<p>" + "깊게 중첩된 페이지에서도 본문을 찾아야 한다. " * 5 + "</p>"
+    data = ("<html><body>" + "<div>" * 50_000 + para + "</div>" * 50_000 + "</body></html>").encode()
+    try:
+        art = extract_article(data, url="https://www.example.co.kr/x")
+        assert "본문" in art.body
+    except ExtractionError as exc:          # a typed error is acceptable, an unhandled one is not
+        assert exc.reason in ("no_article",)
+
+
+def test_broken_markup_still_yields_the_body():
+    data = ("<html><body><div class='article'><p>첫 문단은 닫는 태그가 없다. 그래도 읽혀야 한다. 정말로 그래야 한다"
+            "<p>둘째 문단도 마찬가지로 닫히지 않았지만 본문으로 남아야 한다. 회사는 그렇게 밝혔다.<div><span>"
+            "<table><tr><td>셋째 문단은 깨진 표 안에 있다. 파서는 이것도 복구해야 한다고 개발자는 말했다.</body>").encode()
+    art = extract_article(data, url="https://www.example.co.kr/x")
+    assert "첫 문단은 닫는 태그가 없다" in art.body and "둘째 문단도" in art.body
+
+
+def test_page_of_many_megabytes_within_the_cap_is_bounded():
+    para = "<p>" + "대용량 페이지 안에 들어 있는 기사 문단이다. 회사는 이렇게 밝혔다. " * 20 + "</p>"
+    junk = "<div class='ad'>" + "<span>광고</span>" * 2000 + "</div>"
+    data = ("<html><body><article>" + para * 3 + "</article>" + junk * 150 + "</body></html>").encode()
+    assert 3_000_000 < len(data) < MAX_HTML_BYTES
+    art = extract_article(data, url="https://www.example.co.kr/x")
+    assert "대용량 페이지 안에" in art.body
