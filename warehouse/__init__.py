@@ -4,6 +4,7 @@ from .schema import SCHEMA_VERSION, VIEW_NAMES
 from .store import (
     DatabaseBusy,
     NotAWarehouse,
+    QueryError,
     SchemaTooNew,
     Warehouse,
     WarehouseError,
@@ -14,7 +15,7 @@ from .store import (
 from .stories import DEFAULT_PARAMS, StoryParams
 
 __all__ = [
-    "SCHEMA_VERSION", "VIEW_NAMES", "DatabaseBusy", "NotAWarehouse", "SchemaTooNew", "Warehouse", "WarehouseError",
+    "SCHEMA_VERSION", "VIEW_NAMES", "DatabaseBusy", "NotAWarehouse", "QueryError", "SchemaTooNew", "Warehouse", "WarehouseError",
     "alert_id_for", "article_id_for", "read_only_connection", "DEFAULT_PARAMS", "StoryParams",
     "format_alliance_timeline",
 ]

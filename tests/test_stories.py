@@ -1,0 +1,175 @@
+"""Story clustering: pure parts, and through a real DuckDB warehouse."""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from extractors import similarity
+from extractors.models import KST
+from radar.bench_stories import bench_stories
+from warehouse import Warehouse
+from warehouse.samples import fixture_pages, load_story_fixture, page
+from warehouse.stories import StoryDoc, StoryIndex, cluster, compare, pairwise_scores
+
+ITEMS = {it["id"]: it for it in load_story_fixture()}
+
+
+def pages_of(*ids):
+    return fixture_pages([ITEMS[i] for i in ids])
+
+
+@pytest.fixture
+def wh(tmp_path):
+    w = Warehouse(tmp_path / "radar.duckdb")
+    w.migrate()
+    return w
+
+
+# --- pure helpers -------------------------------------------------------------------------------------
+
+def test_shingles_ignore_spacing_and_punctuation():
+    a = "삼성전자와 네이버가 AI 반도체 동맹을 맺었다."
+    b = "삼성전자와  네이버가 AI반도체 동맹을 맺었다!"
+    assert similarity.shingles(a) == similarity.shingles(b)
+    assert similarity.estimated_jaccard(similarity.sketch(a), similarity.sketch(b)) == 1.0
+    assert similarity.estimated_jaccard(similarity.sketch(""), similarity.sketch(a)) == 0.0
+    assert similarity.sketch(a).dtype == np.uint32 and len(similarity.sketch(a)) == similarity.NUM_PERM
+
+
+def test_sketches_are_stable_across_processes():
+    import subprocess
+    import sys
+    code = "from extractors.similarity import sketch; print([int(x) for x in sketch('네이버와 삼성전자가 협약')[:4]])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str([int(x) for x in similarity.sketch("네이버와 삼성전자가 협약")[:4]])
+
+
+def test_minhash_estimate_tracks_exact_jaccard():
+    for a, b in [("e01-yna", "e01-copy"), ("e02-yna", "e02-mk"), ("e03-yna", "d01-naver-samsung-later")]:
+        ta = ITEMS[a]["title"] + "\n" + ITEMS[a]["body"]
+        tb = ITEMS[b]["title"] + "\n" + ITEMS[b]["body"]
+        est = similarity.estimated_jaccard(similarity.sketch(ta), similarity.sketch(tb))
+        assert abs(est - similarity.exact_jaccard(ta, tb)) < 0.15
+
+
+def _doc(aid, d, text, orgs, event="mou", alliance=None, event_date=None, story=None, published_at=None):
+    return StoryDoc(aid, d, similarity.sketch(text), frozenset(orgs), alliance, event, event_date, story,
+                    published_at)
+
+
+def test_compare_rules():
+    d = date(2024, 4, 2)
+    base = _doc("a", d, "네이버와 삼성전자가 AI 반도체 협약을 맺었다", ["네이버", "삼성전자"], story="s1")
+    same = _doc("b", d + timedelta(days=1), "삼성전자, 네이버와 AI 칩 공동개발 협약", ["삼성전자", "네이버"])
+    assert compare(same, base).reason == "same_event"
+    weeks_later = _doc("c", d + timedelta(days=50), "삼성전자, 네이버와 AI 칩 공동개발 협약", ["삼성전자", "네이버"])
+    assert compare(weeks_later, base) is None
+    other_kind = _doc("d", d, "검색 시장에서 네이버와 삼성전자의 경쟁이 붙었다", ["네이버", "삼성전자"], event="rivalry")
+    assert compare(other_kind, base) is None
+    other_orgs = _doc("e", d, "카카오와 오픈AI가 AI 협약을 맺었다", ["카카오", "오픈AI"])
+    assert compare(other_orgs, base) is None
+    copy = _doc("f", d + timedelta(days=5), "네이버와 삼성전자가 AI 반도체 협약을 맺었다!", [], event=None)
+    assert compare(copy, base).reason == "near_duplicate"
+
+
+def test_pairwise_scores():
+    gold = {"a": 1, "b": 1, "c": 2, "d": 3}
+    assert pairwise_scores(gold, {"a": "x", "b": "x", "c": "y", "d": "z"})["f1"] == 1.0
+    r = pairwise_scores(gold, {"a": "x", "b": "y", "c": "y", "d": "z"})
+    assert (r["pairs_tp"], r["pairs_fp"], r["pairs_fn"]) == (0, 1, 1)
+
+
+def test_index_assigns_in_publication_order():
+    items = [ITEMS[i] for i in ("e03-edaily", "e03-yna", "e03-chosun", "d01-naver-samsung-later")]
+    docs = [_doc(it["id"], it["published_at"].astimezone(KST).date(), it["title"] + it["body"], it["orgs"],
+                 it["event"], it["alliance"], it["event_date"], published_at=it["published_at"]) for it in items]
+    got = cluster(docs)
+    assert got["e03-yna"] == got["e03-chosun"] == got["e03-edaily"] == "se03-yna"   # the earliest leads
+    assert got["d01-naver-samsung-later"] != got["e03-yna"]
+    idx = StoryIndex()
+    with pytest.raises(ValueError):
+        idx.add(_doc("x", date(2024, 1, 1), "x", []))
+
+
+# --- through the warehouse -----------------------------------------------------------------------------
+
+def test_three_outlets_one_story_one_alert(wh):
+    c = wh.load("run-1", [], pages_of("e01-yna", "e01-copy", "e01-etnews"), ["log", "apprise:3f2a9c"])
+    assert c["stories_new"] == 1 and c["stories_joined"] == 2 and c["alerts_created"] == 2   # one per channel
+    assert [s["outlet_count"] for s in wh.stories_for_run("run-1")] == [3] and wh.stories_for_run("x") == []
+    _, rows = wh.query("SELECT outlet_count, article_count, outlets FROM alliance_stories")
+    assert rows == [(3, 3, ["서울경제", "연합뉴스", "전자신문"])]
+    assert len({a["story_id"] for a in wh.pending_alerts()}) == 1
+
+
+def test_later_outlets_join_without_a_new_alert_and_show_in_the_digest(wh):
+    t_before = datetime.now(KST)
+    wh.load("run-1", [], pages_of("e02-yna"), ["log"])
+    assert len(wh.pending_alerts()) == 1
+    c = wh.load("run-2", [], pages_of("e02-zdnet", "d03-aioneteam-forum"), ["log"])
+    assert c["stories_joined"] == 1 and c["stories_new"] == 1 and c["alerts_created"] == 1   # the forum is new
+    c = wh.load("run-3", [], pages_of("e02-mk"), ["log"])
+    assert c["stories_joined"] == 1 and c["stories_new"] == 0 and c["alerts_created"] == 0
+    alerts = wh.pending_alerts()
+    e02 = [a for a in alerts if a["alliance"] == "AI 원팀" and a["event"] == "joined"]
+    assert len(e02) == 1 and e02[0]["outlet_count"] == 3          # the alert shows who joined since
+    digest = wh.stories_between(t_before, datetime.now(KST) + timedelta(seconds=1))
+    story = next(s for s in digest if s["event"] == "joined")
+    assert [a["outlet"] for a in story["articles"]] == ["연합뉴스", "지디넷코리아", "매일경제"]
+    assert story["is_new_story"] and all(a["is_new"] for a in story["articles"])
+
+
+def test_distractors_stay_separate(wh):
+    ids = ["e03-yna", "e03-chosun", "d01-naver-samsung-later", "e05-yna", "d04-hynix-symposium",
+           "e01-yna", "d06-samsungsds-google", "d02-gtaa-summit"]
+    c = wh.load("run", [], pages_of(*ids), ["log"])
+    assert c["stories_new"] == 7 and c["stories_joined"] == 1
+
+
+def test_whole_fixture_through_the_warehouse_in_arbitrary_batches(wh):
+    items = sorted(ITEMS.values(), key=lambda it: it["id"])          # not in publication order
+    pages = fixture_pages(items)
+    for i in range(0, len(pages), 4):
+        wh.load(f"run-{i}", [], pages[i:i + 4], ["log"])
+    _, rows = wh.query("SELECT a.url, sa.story_id FROM story_articles sa JOIN articles a USING (article_id)")
+    url_to_gold = {p.url: it["story"] for p, it in zip(pages, items)}
+    scores = pairwise_scores(url_to_gold, dict(rows))
+    assert scores["precision"] == 1.0 and scores["recall"] >= 0.9, scores
+    assert wh.query("SELECT count(*) FROM alerts")[1][0][0] == wh.query("SELECT count(*) FROM stories")[1][0][0]
+
+
+def test_clustering_cost_is_bounded_by_the_window(wh):
+    """Old stories far from the new article's date are not even read."""
+    old = [page(f"https://old.example/{i}", body=f"삼성전자 네이버 협력 {i}", is_alliance=True,
+                orgs=["삼성전자", "네이버"], event="mou", published_at=datetime(2023, 1, 1, tzinfo=KST) + timedelta(days=i))
+           for i in range(40)]
+    wh.load("old", [], old, ["log"])
+    new = page("https://new.example/1", body="삼성전자 네이버 협력 새 소식", is_alliance=True,
+               orgs=["삼성전자", "네이버"], event="mou", published_at=datetime(2024, 6, 1, tzinfo=KST))
+    c = wh.load("new", [], [new], ["log"])
+    assert c["stories_window"] == 0 and c["stories_new"] == 1
+
+
+def test_article_leaving_alliance_leaves_its_story(wh):
+    wh.load("r1", [], pages_of("e07-yna"), ["log"])
+    p = pages_of("e07-yna")[0]
+    p.relevance.is_alliance = False
+    c = wh.load("r2", [], [p], ["log"])
+    assert c["articles_updated"] == 1
+    assert wh.query("SELECT count(*) FROM alliance_stories")[1] == [(0,)]
+    assert wh.pending_alerts() == []
+    assert wh.query("SELECT status FROM alerts")[1] == [("cancelled",)]
+
+
+def test_bench_stories_reports_precision_recall(tmp_path):
+    out = io.StringIO()
+    res = bench_stories(out=out)
+    text = out.getvalue()
+    assert "precision" in text and "recall" in text
+    assert res["combined"]["f1"] >= 0.9 and res["combined"]["precision"] >= 0.95
+    assert res["warehouse"]["f1"] >= 0.9
+    assert res["text_only"]["recall"] < res["combined"]["recall"]   # the same-event signals matter
+    assert res["events"] == 8 and res["articles"] >= 20
