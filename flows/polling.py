@@ -1,0 +1,118 @@
+"""The network half of a pass: poll feeds (conditional GET) and fetch pages, politely.
+
+Plain async functions over one PoliteFetcher; the Prefect tasks in monitor.py call them.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+
+from extractors.feeds import google_news_search_url, parse_feed
+from extractors.models import FeedEntry, FeedFetch, FeedParseError, FeedState, PageRecord
+from flows import progress
+from flows.http import PoliteFetcher, fetch_naver_news, resolve_google_news_link
+from radar.config import Config, FeedSource
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def feed_url_of(source: FeedSource) -> str:
+    if source.url:
+        return source.url
+    if source.kind == "google_news":
+        return google_news_search_url(source.query or "")
+    return f"naver-api:{source.query}"
+
+
+async def poll_feeds(config: Config, states: dict[str, FeedState], logger: logging.Logger
+                     ) -> list[tuple[FeedFetch, list[FeedEntry]]]:
+    # all feeds at once: the fetcher enforces the per-host and total bounds
+    done = 0
+
+    async def one(source: FeedSource) -> tuple[FeedFetch, list[FeedEntry]]:
+        nonlocal done
+        result = await _poll_one(fetcher, config, source, states, logger)
+        done += 1
+        progress.report("feeds", done, len(config.feeds))
+        return result
+
+    async with PoliteFetcher(config.fetch) as fetcher:
+        return list(await asyncio.gather(*(one(source) for source in config.feeds)))
+
+
+async def _poll_one(fetcher: PoliteFetcher, config: Config, source: FeedSource,
+                    states: dict[str, FeedState], logger: logging.Logger) -> tuple[FeedFetch, list[FeedEntry]]:
+    feed_url = feed_url_of(source)
+    state = states.get(feed_url) or FeedState(feed_url=feed_url)
+    started = _now()
+    fetch = FeedFetch(feed_url=feed_url, outlet=source.outlet, kind=source.kind, fetched_at=started, status="ok")
+    if state.next_attempt_at and state.next_attempt_at > started:
+        fetch.status, fetch.error = "skipped", f"backing off after {state.consecutive_failures} failures until {state.next_attempt_at.isoformat()}"
+        return fetch, []
+    if source.kind == "naver_api":
+        response = await fetch_naver_news(fetcher, source.query or "", logger=logger)
+        if response is None:  # no API keys configured: skipped, said once in the log by fetch_naver_news
+            fetch.status, fetch.error = "skipped", "naver_api: no client id/secret configured"
+            return fetch, []
+    else:
+        response = await fetcher.fetch(feed_url, etag=state.etag, last_modified=state.last_modified,
+                                       max_bytes=config.fetch.max_feed_bytes)
+    fetch.http_status, fetch.elapsed_ms = response.http_status, response.elapsed_ms
+    fetch.etag = response.etag or state.etag
+    fetch.last_modified = response.last_modified or state.last_modified
+    if response.not_modified:
+        fetch.status = "not_modified"
+        return fetch, []
+    if response.error:
+        fetch.status, fetch.error = "error", response.error
+        return fetch, []
+    try:
+        if source.kind == "naver_api":
+            from extractors.feeds import parse_naver_news
+            parsed = parse_naver_news(response.content or b"", feed_url=feed_url)
+        else:
+            parsed = parse_feed(response.content or b"", feed_url=feed_url, content_type=response.content_type,
+                                max_bytes=config.fetch.max_feed_bytes)
+    except FeedParseError as exc:
+        fetch.status, fetch.error = "error", f"{exc.reason}: {exc}"
+        # a feed that stopped parsing must be fetched in full next time, not answered 304
+        fetch.etag = fetch.last_modified = None
+        return fetch, []
+    entries = parsed.entries
+    if source.kind == "google_news":
+        entries = [await _resolve_google(fetcher, entry) for entry in entries]
+    fetch.entries, fetch.encoding = len(entries), parsed.encoding
+    if parsed.warning:
+        logger.info("feed %s: %s", feed_url, parsed.warning)
+    return fetch, entries
+
+
+async def _resolve_google(fetcher: PoliteFetcher, entry: FeedEntry) -> FeedEntry:
+    from dataclasses import replace
+    url = await resolve_google_news_link(fetcher, entry.url)
+    return replace(entry, url=url) if url and url != entry.url else entry
+
+
+async def fetch_pages(config: Config, items: list[tuple[FeedEntry, str, str | None]]) -> list[PageRecord]:
+    """items: (entry, feed_url, outlet). Returns one PageRecord per item, in order."""
+    done = 0
+
+    def on_done(_response) -> None:
+        nonlocal done
+        done += 1
+        progress.report("pages", done, len(items))
+
+    async with PoliteFetcher(config.fetch) as fetcher:
+        responses = await fetcher.fetch_many([entry.url for entry, _, _ in items],
+                                             max_bytes=config.fetch.max_page_bytes, on_done=on_done)
+    records = []
+    for (entry, feed_url, _outlet), response in zip(items, responses):
+        records.append(PageRecord(
+            url=entry.url, feed_url=feed_url, fetched_at=_now(), http_status=response.http_status,
+            content_type=response.content_type, raw_html=response.content if not response.error else None,
+            entry=entry, error=response.error, elapsed_ms=response.elapsed_ms,
+        ))
+    return records

@@ -1,0 +1,179 @@
+"""`radar sources check`: fetch every configured feed once (politely) and tell how it looks.
+
+The first thing to run after editing sources.toml. One unconditional GET per feed (no ETag, so the
+answer shows the real content), parsed with the same parser the monitor uses. Rows:
+
+    {feed, outlet, kind, status, http, items, last_item (KST str | None), encoding, ms, error, final_url}
+
+status: ok | empty (parsed, zero items) | error | skipped (Naver without keys)
+"""
+from __future__ import annotations
+
+import asyncio
+import sys
+import unicodedata
+from datetime import datetime
+
+from extractors.models import KST, FeedParseError
+from flows.http import FetchResponse, PoliteFetcher, fetch_naver_news
+from radar.config import Config, FeedSource
+
+COLUMNS = [("feed", "feed"), ("outlet", "outlet"), ("status", "status"), ("http", "http"), ("items", "items"),
+           ("last_item", "last item (KST)"), ("encoding", "encoding"), ("ms", "ms"), ("error", "error")]
+
+
+def _feed_url(source: FeedSource) -> str:
+    if source.url:
+        return source.url
+    if source.kind == "google_news":
+        from extractors.feeds import google_news_search_url
+        return google_news_search_url(source.query or "")
+    from extractors.feeds import naver_search_url
+    return naver_search_url(source.query or "")
+
+
+def _label(source: FeedSource) -> str:
+    if source.kind == "rss":
+        return source.url or ""
+    return f"{source.kind}: {source.query}" if source.query else (source.url or source.kind)
+
+
+async def _check_one(fetcher: PoliteFetcher, config: Config, source: FeedSource) -> dict:
+    row = {"feed": _label(source), "outlet": source.outlet or "", "kind": source.kind, "status": "error",
+           "http": None, "items": None, "last_item": None, "encoding": None, "ms": 0, "error": None,
+           "final_url": None}
+    try:
+        url = _feed_url(source)
+    except ValueError as exc:
+        row["error"] = f"bad_source: {exc}"
+        return row
+    if source.kind == "naver_api":
+        resp: FetchResponse | None = await fetch_naver_news(fetcher, source.query or "", url=source.url)
+        if resp is None:
+            row.update(status="skipped", error="no Naver API keys (NAVER_CLIENT_ID / NAVER_CLIENT_SECRET)")
+            return row
+    else:
+        resp = await fetcher.fetch(url, max_bytes=config.fetch.max_feed_bytes)
+    row.update(http=resp.http_status, ms=resp.elapsed_ms,
+               final_url=resp.final_url if resp.final_url != url else None)
+    if resp.error:
+        row["error"] = resp.error
+        return row
+    try:
+        if source.kind == "naver_api":
+            from extractors.feeds import parse_naver_news
+            parsed = parse_naver_news(resp.content or b"", feed_url=url)
+        else:
+            from extractors.feeds import parse_feed
+            parsed = parse_feed(resp.content or b"", feed_url=url, content_type=resp.content_type,
+                                max_bytes=config.fetch.max_feed_bytes)
+    except FeedParseError as exc:
+        row["error"] = f"{exc.reason}: {exc}"[:200]
+        return row
+    except Exception as exc:   # a parser bug must not hide the other feeds
+        row["error"] = f"parse_failed: {type(exc).__name__}: {exc}"[:200]
+        return row
+    dates = [e.published_at for e in parsed.entries if e.published_at]
+    last = max(dates) if dates else None
+    row.update(items=len(parsed.entries), encoding=parsed.encoding,
+               last_item=last.astimezone(KST).strftime("%Y-%m-%d %H:%M") if last else None,
+               status="ok" if parsed.entries else "empty",
+               error=parsed.warning if parsed.warning else None)
+    return row
+
+
+async def check_sources_async(config: Config) -> list[dict]:
+    async with PoliteFetcher(config.fetch) as fetcher:
+        return list(await asyncio.gather(*(_check_one(fetcher, config, s) for s in config.feeds)))
+
+
+def check_sources(config: Config) -> list[dict]:
+    """One fetch per configured feed, concurrently within the polite bounds; rows in config order."""
+    return asyncio.run(check_sources_async(config))
+
+
+# --- printing ------------------------------------------------------------------------------------------
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s)
+
+
+def _cut(s: str, limit: int) -> str:
+    if _width(s) <= limit:
+        return s
+    out, w = "", 0
+    for ch in s:
+        cw = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        if w + cw > limit - 1:
+            break
+        out, w = out + ch, w + cw
+    return out + "…"
+
+
+def _cell(row: dict, key: str) -> str:
+    v = row.get(key)
+    if v is None or v == "":
+        return "-"
+    return str(v)
+
+
+def format_sources_table(rows: list[dict], *, max_feed: int = 60, max_error: int = 60) -> str:
+    """Plain fixed-width table (wide Hangul counted as two columns) plus a one-line summary."""
+    limits = {"feed": max_feed, "error": max_error, "outlet": 16}
+    cells = [[_cut(_cell(r, k), limits.get(k, 40)) for k, _ in COLUMNS] for r in rows]
+    heads = [h for _, h in COLUMNS]
+    widths = [max([_width(h)] + [_width(c[i]) for c in cells]) for i, h in enumerate(heads)]
+    right = {"http", "items", "ms"}
+
+    def line(values):
+        parts = []
+        for (key, _), v, w in zip(COLUMNS, values, widths):
+            pad = " " * (w - _width(v))
+            parts.append(pad + v if key in right else v + pad)
+        return "  ".join(parts).rstrip()
+
+    out = [line(heads), line(["-" * w for w in widths])]
+    out += [line(c) for c in cells]
+    out.append(summary_line(rows))
+    return "\n".join(out)
+
+
+def summary_line(rows: list[dict]) -> str:
+    n = {s: sum(1 for r in rows if r["status"] == s) for s in ("ok", "empty", "error", "skipped")}
+    items = sum(r["items"] or 0 for r in rows)
+    return (f"{len(rows)} feeds: {n['ok']} ok, {n['empty']} empty, {n['error']} error, {n['skipped']} skipped; "
+            f"{items} items")
+
+
+def print_sources_table(rows: list[dict], file=None) -> None:
+    file = file or sys.stdout
+    if getattr(file, "isatty", lambda: False)():
+        try:
+            from rich.console import Console
+            from rich.table import Table
+            table = Table(show_lines=False, header_style="bold")
+            for key, head in COLUMNS:
+                table.add_column(head, justify="right" if key in ("http", "items", "ms") else "left",
+                                 overflow="fold" if key in ("feed", "error") else "ellipsis")
+            style = {"ok": "green", "empty": "yellow", "error": "red", "skipped": "dim"}
+            for r in rows:
+                table.add_row(*[_cell(r, k) for k, _ in COLUMNS], style=style.get(r["status"]))
+            console = Console(file=file)
+            console.print(table)
+            console.print(summary_line(rows))
+            return
+        except Exception:
+            pass
+    print(format_sources_table(rows), file=file, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from radar.config import load_config
+    argv = sys.argv[1:] if argv is None else argv
+    rows = check_sources(load_config(argv[0] if argv else None))
+    print_sources_table(rows)
+    return 0 if any(r["status"] == "ok" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
