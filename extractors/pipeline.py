@@ -1,0 +1,56 @@
+"""Page bytes -> Article + Relevance: the one pure path that `monitor` and `reprocess` share.
+
+Feed data fills what a page does not say (title, published time, outlet), because portals and
+JS-rendered pages often hide them from the HTML.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from extractors.article import extract_article
+from extractors.models import Article, ExtractionError, FeedEntry, Relevance
+from extractors.relevance import classify
+
+
+def process_page(
+    raw_html: bytes,
+    *,
+    url: str,
+    content_type: str | None = None,
+    entry: FeedEntry | None = None,
+    outlet_hint: str | None = None,
+    threshold: float = 0.5,
+) -> tuple[Article | None, Relevance | None, str | None]:
+    """Return (article, relevance, error reason). Never raises on bad page bytes."""
+    charset = _charset(content_type)
+    try:
+        article = extract_article(raw_html, url=url, http_charset=charset)
+    except ExtractionError as exc:
+        return None, None, f"{exc.reason}: {exc}"
+    article = _fill_from_feed(article, entry, outlet_hint)
+    relevance = classify(article.title or "", article.body, article.published_at, threshold=threshold)
+    return article, relevance, None
+
+
+def _fill_from_feed(article: Article, entry: FeedEntry | None, outlet_hint: str | None) -> Article:
+    changes = {}
+    if entry is not None:
+        if not article.title and entry.title:
+            changes["title"] = entry.title
+        if article.published_at is None and entry.published_at is not None:
+            changes["published_at"] = entry.published_at
+        if not article.outlet and entry.outlet:
+            changes["outlet"] = entry.outlet
+    if not article.outlet and not changes.get("outlet") and outlet_hint:
+        changes["outlet"] = outlet_hint
+    return replace(article, **changes) if changes else article
+
+
+def _charset(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip().strip('"\'') or None
+    return None

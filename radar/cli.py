@@ -1,0 +1,286 @@
+"""`radar` — the command line. Thin wrappers over extractors/, warehouse/ and flows/ (one command per job).
+
+Exit codes: 0 ok, 1 the job failed, 2 bad input (sources file, arguments, database file).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+import radar  # noqa: F401  (sets telemetry env before Prefect is imported)
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="alliance-radar: watch Korean tech news for AI alliances.")
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print measured figures.")
+sources_app = typer.Typer(no_args_is_help=True, help="The feed list.")
+app.add_typer(bench_app, name="bench")
+app.add_typer(sources_app, name="sources")
+
+DbOption = typer.Option(None, "--db", help="DuckDB file (default: $RADAR_DB or ./data/radar.duckdb)")
+SourcesOption = typer.Option(None, "--sources", help="sources TOML file (default: ./sources.toml)")
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"radar: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors():
+    """Turn the typed errors users can fix into one line and an exit code, not a traceback."""
+    from radar.config import ConfigError
+    from warehouse import WarehouseError
+    try:
+        yield
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    except WarehouseError as exc:
+        fail(str(exc), 2)
+
+
+def _db(db: Optional[Path]) -> Path:
+    from radar.config import default_db_path
+    return db or default_db_path()
+
+
+def _jsonable(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+# --- the main jobs -------------------------------------------------------------------------------
+
+@app.command()
+def demo(db: Optional[Path] = DbOption):
+    """Run the whole pipeline offline on the bundled demo corpus (a local HTTP server)."""
+    from radar.demo import run_demo
+    with user_errors():
+        counts = run_demo(_db(db))
+    _exit_for(counts)
+
+
+@app.command()
+def run(sources: Optional[Path] = SourcesOption, db: Optional[Path] = DbOption):
+    """One monitor pass over the sources file (for cron / systemd timers)."""
+    from radar.runner import run_monitor
+    with user_errors():
+        counts = run_monitor(sources, _db(db))
+    _exit_for(counts)
+
+
+def _exit_for(counts: dict | None) -> None:
+    if counts is None:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sql(query: str, db: Optional[Path] = DbOption,
+        as_json: bool = typer.Option(False, "--json", help="print a JSON array of row objects")):
+    """Run a read-only SQL query (views: alliance_news, alliance_stories, alliance_events, ...)."""
+    import duckdb
+
+    from warehouse import read_only_connection
+    with user_errors():
+        con = read_only_connection(_db(db))   # waits with backoff while a flow writes, then names the holder
+        try:
+            cursor = con.execute(query)
+            columns = [d[0] for d in cursor.description] if cursor.description else []
+            rows = cursor.fetchall() if cursor.description else []
+        except duckdb.Error as exc:
+            fail(f"query failed: {str(exc).strip()}", 2)
+        finally:
+            con.close()
+    if as_json:
+        typer.echo(json.dumps([{c: _jsonable(v) for c, v in zip(columns, row)} for row in rows],
+                              ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    table = Table(*columns, show_lines=False)
+    for row in rows:
+        table.add_row(*["" if v is None else str(_jsonable(v)) for v in row])
+    Console(width=max(120, Console().width)).print(table)
+    typer.echo(f"({len(rows)} rows)", err=True)
+
+
+@app.command()
+def extract(file_or_url: str, url: Optional[str] = typer.Option(None, "--url", help="the page's URL (for a file)"),
+            as_json: bool = typer.Option(False, "--json", help="print one JSON object")):
+    """Extract one article (title, outlet, authors, published_at, canonical URL, clean body)."""
+    from extractors.article import extract_article
+    from extractors.models import ExtractionError
+    from extractors.pipeline import _charset
+    charset = None
+    if file_or_url.startswith(("http://", "https://")):
+        from radar.runner import fetch_one
+        with user_errors():
+            response = fetch_one(file_or_url)
+        if response.error:
+            fail(f"{file_or_url}: {response.error}", 1)
+        data, page_url, charset = response.content or b"", url or response.final_url, _charset(response.content_type)
+    else:
+        path = Path(file_or_url)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            fail(f"{path}: {exc.strerror}", 2)
+        if path.suffix == ".gz":
+            import gzip
+            data = gzip.decompress(data)
+        page_url = url or path.resolve().as_uri()
+    try:
+        article = extract_article(data, url=page_url, http_charset=charset)
+    except ExtractionError as exc:
+        fail(f"{file_or_url}: {exc.reason}: {exc}", 1)
+    if as_json:
+        typer.echo(json.dumps(article.to_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"{article.title}\n{article.outlet} · {article.published_at} · {', '.join(article.authors)}\n"
+                   f"{article.canonical_url}\n\n{article.body}")
+
+
+@app.command()
+def classify(threshold: Optional[float] = typer.Option(None, help="keep when score >= this (default from config)")):
+    """Read JSON Lines {id, title, text, published_at?, url?} on stdin; write one verdict per line."""
+    from extractors.relevance import classify_jsonl
+    from radar.config import RelevanceSettings
+    limit = threshold if threshold is not None else RelevanceSettings().threshold
+    for result in classify_jsonl(sys.stdin, threshold=limit):
+        sys.stdout.write(json.dumps(_jsonable(result), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+@app.command()
+def orgs():
+    """List the organisation gazetteer (canonical name, English name, type, aliases)."""
+    from radar.bench_relevance import list_orgs
+    list_orgs(sys.stdout)
+
+
+@app.command()
+def alliances(db: Optional[Path] = DbOption):
+    """Print each alliance's member timeline, from the news in the database."""
+    from warehouse import Warehouse
+    with user_errors():
+        timeline = Warehouse(_db(db)).alliance_timeline()
+    if not timeline:
+        typer.echo("no alliance events stored yet")
+        return
+    current = None
+    for row in timeline:
+        if row["alliance"] != current:
+            current = row["alliance"]
+            typer.echo(f"\n{current}")
+        joined = row.get("joined_on")
+        typer.echo(f"  {joined.isoformat() if joined else '????-??-??'}  {row['org']}")
+
+
+@app.command()
+def reprocess(since: Optional[str] = typer.Option(None, help="only pages fetched on/after this date (YYYY-MM-DD)"),
+              db: Optional[Path] = DbOption, sources: Optional[Path] = SourcesOption):
+    """Re-extract and re-score stored raw HTML with the current code (no network)."""
+    from radar.runner import run_reprocess
+    if since:
+        try:
+            date.fromisoformat(since)
+        except ValueError:
+            fail(f"--since '{since}' is not a date (YYYY-MM-DD)")
+    with user_errors():
+        counts = run_reprocess(sources, _db(db), since)
+    _exit_for(counts)
+
+
+@app.command()
+def export(parquet: Path = typer.Option(..., "--parquet", help="output folder"), db: Optional[Path] = DbOption):
+    """Write the tables as Parquet, partitioned by published month."""
+    from warehouse import Warehouse
+    with user_errors():
+        counts = Warehouse(_db(db)).export_parquet(parquet)
+    for table, n in counts.items():
+        typer.echo(f"{table:24} {n:>8} rows")
+    typer.echo(f"written to {parquet}")
+
+
+@app.command()
+def digest(day: Optional[str] = typer.Option(None, help="KST day (YYYY-MM-DD); default today"),
+           db: Optional[Path] = DbOption, sources: Optional[Path] = SourcesOption):
+    """Send one message listing the day's alliance stories to every channel."""
+    from radar.runner import run_digest
+    with user_errors():
+        counts = run_digest(sources, _db(db), day)
+    _exit_for(counts)
+
+
+@app.command()
+def serve(sources: Optional[Path] = SourcesOption, db: Optional[Path] = DbOption):
+    """Serve monitor (every 15 min), digest (08:30 KST) and reprocess in one long-running process."""
+    from flows.serve import serve_all
+    with user_errors():
+        serve_all(str(sources) if sources else None, str(_db(db)))
+
+
+@sources_app.command("check")
+def sources_check(sources: Optional[Path] = SourcesOption):
+    """Fetch each configured feed once and print status, items, last item date, encoding."""
+    from flows.sources_check import check_sources, print_sources_table
+    from radar.config import load_config
+    with user_errors():
+        config = load_config(sources)
+    rows = check_sources(config)
+    print_sources_table(rows, sys.stdout)
+    if rows and all(r.get("status") != "ok" for r in rows):
+        raise typer.Exit(1)
+
+
+# --- benchmarks ----------------------------------------------------------------------------------
+
+@bench_app.command("extract")
+def bench_extract_cmd(directory: Path):
+    """Body P/R/F1, leaks, title/date, ms per page: alliance-radar vs plain trafilatura."""
+    from radar.bench_extract import bench_extract
+    bench_extract(directory, sys.stdout)
+
+
+@bench_app.command("relevance")
+def bench_relevance_cmd(file: Path):
+    """Precision, recall, F1, misses with evidence, org-set F1 and event accuracy on labelled JSONL."""
+    from radar.bench_relevance import bench_relevance
+    bench_relevance(file, sys.stdout)
+
+
+@bench_app.command("stream")
+def bench_stream_cmd(directory: Path):
+    """Flags per 1,000 feed items over a folder of feed snapshots, listing them."""
+    from radar.bench_relevance import bench_stream
+    bench_stream(directory, sys.stdout)
+
+
+@bench_app.command("stories")
+def bench_stories_cmd(path: Optional[Path] = typer.Argument(None, help="rewrites set (default: the bundled one)")):
+    """Pairwise precision/recall of story clustering on syndicated rewrites."""
+    from radar.bench_stories import bench_stories
+    bench_stories(path, sys.stdout)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

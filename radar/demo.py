@@ -1,0 +1,16 @@
+"""`radar demo`: the real pipeline, offline — a local HTTP server serves the bundled demo corpus."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from radar.runner import run_monitor
+
+
+def run_demo(db_path: Path) -> dict | None:
+    from radar.demo_server import CorpusServer
+    with CorpusServer() as server, tempfile.TemporaryDirectory(prefix="radar-demo-") as tmp:
+        sources = Path(tmp) / "sources.toml"
+        sources.write_text(server.render_sources(), encoding="utf-8")
+        print(f"demo corpus served at {server.base_url} (fictional outlets and events)", flush=True)
+        return run_monitor(sources, db_path)

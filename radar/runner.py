@@ -1,0 +1,133 @@
+"""Runs flows in-process (Prefect's ephemeral mode) with a progress display and a printed summary."""
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from radar.config import load_config
+
+STAGES = {"feeds": "피드 확인 feeds", "pages": "페이지 수집 pages", "reprocess": "재처리 reprocess"}
+
+
+@contextmanager
+def progress_display():
+    """Bars on stderr while a flow works; silent when stderr is not a terminal (cron, CI)."""
+    from flows import progress
+    if not sys.stderr.isatty():
+        last: dict[str, float] = {}
+
+        def plain(stage: str, done: int, total: int) -> None:
+            # one line now and then, so logs of long runs still show movement
+            if done == total or time.monotonic() - last.get(stage, 0) > 5:
+                last[stage] = time.monotonic()
+                print(f"  {STAGES.get(stage, stage)}: {done}/{total}", file=sys.stderr, flush=True)
+
+        progress.add_listener(plain)
+        try:
+            yield
+        finally:
+            progress.remove_listener(plain)
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=Console(stderr=True), transient=False)
+    ids: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in ids:
+            ids[stage] = bars.add_task(STAGES.get(stage, stage), total=total)
+        bars.update(ids[stage], completed=done, total=total)
+
+    progress.add_listener(update)
+    with bars:
+        try:
+            yield
+        finally:
+            progress.remove_listener(update)
+
+
+def print_summary(counts: dict, seconds: float, db_path: Path, out=sys.stdout) -> None:
+    c = counts.get
+    lines = [
+        f"alliance-radar pass finished in {seconds:.1f} s",
+        f"  feeds polled      {c('feeds_polled', 0):>5}   ({c('feeds_not_modified', 0)} not modified, "
+        f"{c('feeds_failed', 0)} failed, {c('feeds_skipped', 0)} skipped)",
+        f"  pages fetched     {c('pages_fetched', 0):>5}   ({c('pages_failed', 0)} failed)",
+        f"  articles stored   {c('articles_new', 0):>5}   new ({c('articles_updated', 0)} updated)",
+        f"  alliance kept     {c('alliance_kept', 0):>5}",
+        f"  new stories       {c('stories_new', 0):>5}   ({c('stories_joined', 0)} articles joined earlier stories)",
+        f"  alerts sent       {c('alerts_sent', 0):>5}   ({c('alerts_failed', 0)} pending after failure)",
+    ]
+    failures = counts.get("failures") or []
+    if failures:
+        lines.append(f"failures ({len(failures)}, stored in fetch_log):")
+        lines += [f"  - {f['url']}: {f['reason']}" for f in failures[:20]]
+        if len(failures) > 20:
+            lines.append(f"  ... and {len(failures) - 20} more")
+    lines.append(f'query it:  radar sql "select * from alliance_news" --db {db_path}')
+    print("\n".join(lines), file=out, flush=True)
+
+
+def _run_flow(flow_fn, **params) -> dict | None:
+    from warehouse import WarehouseError
+    started = time.monotonic()
+    try:
+        with progress_display():
+            counts = flow_fn(**params)
+    except WarehouseError:
+        raise
+    except Exception as exc:
+        print(f"radar: run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+    counts["_seconds"] = time.monotonic() - started
+    return counts
+
+
+def run_monitor(sources: Path | None, db_path: Path) -> dict | None:
+    load_config(sources)  # a bad sources file is a one-line error before Prefect starts
+    from flows.monitor import monitor
+    counts = _run_flow(monitor, sources_path=str(sources) if sources else None, db_path=str(db_path))
+    if counts is not None:
+        print_summary(counts, counts.pop("_seconds"), db_path)
+    return counts
+
+
+def run_reprocess(sources: Path | None, db_path: Path, since: str | None) -> dict | None:
+    load_config(sources)
+    if not Path(db_path).exists():
+        from warehouse import WarehouseError
+        raise WarehouseError(f"no database at {db_path} — run `radar demo` or `radar run` first")
+    from flows.reprocess import reprocess
+    counts = _run_flow(reprocess, db_path=str(db_path), sources_path=str(sources) if sources else None, since=since)
+    if counts is not None:
+        seconds = counts.pop("_seconds")
+        print(f"reprocessed {counts.get('pages', 0)} stored pages in {seconds:.1f} s: "
+              + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "pages"))
+    return counts
+
+
+def run_digest(sources: Path | None, db_path: Path, day: str | None) -> dict | None:
+    load_config(sources)
+    from flows.digest import digest
+    counts = _run_flow(digest, db_path=str(db_path), sources_path=str(sources) if sources else None, day=day)
+    if counts is not None:
+        counts.pop("_seconds")
+        print("digest: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return counts
+
+
+def fetch_one(url: str):
+    """One polite GET (robots, size cap, private-address rule from the default settings)."""
+    from flows.http import PoliteFetcher
+    config = load_config(None) if Path("sources.toml").exists() else None
+    from radar.config import FetchSettings
+    settings = config.fetch if config else FetchSettings()
+
+    async def go():
+        async with PoliteFetcher(settings) as fetcher:
+            return await fetcher.fetch(url, max_bytes=settings.max_page_bytes)
+    return asyncio.run(go())
