@@ -60,3 +60,19 @@ def webhook():
 def webhook_server():
     with WebhookReceiver() as receiver:
         yield receiver
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_prefect_ephemeral_server():
+    """Stop Prefect's ephemeral API server at the end of the session, quietly: its atexit hook would
+    otherwise log into a stream pytest has already closed and print a traceback after the summary."""
+    yield
+    try:
+        from prefect.logging.handlers import APILogWorker
+        from prefect.server.api import server as prefect_server
+    except ImportError:
+        return
+    APILogWorker.drain_all(timeout=5)   # send the last run logs while the server is still up
+    prefect_server.subprocess_server_logger.disabled = True
+    for instance in list(prefect_server.SubprocessASGIServer._instances.values()):
+        instance.stop()
