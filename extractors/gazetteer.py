@@ -39,6 +39,35 @@ _PARTICLE_RE = re.compile("(?:" + "|".join(sorted(PARTICLES, key=len, reverse=Tr
 
 
 _LONGER_NAME_BEFORE = re.compile(r"(?:^|[\s(\[])[‘'\"“「『<《]\s?[가-힣A-Za-z][가-힣A-Za-z0-9·\-]*\s?$")
+# "부산 AI 원팀", "광주 AI 얼라이언스": a place name right before an alliance's alias makes another, regional
+# alliance (no particle in between: "KT의 AI 원팀" and "KT 주도 AI 원팀" are still the known one)
+_REGION_BEFORE = re.compile(
+    r"(?:^|[^가-힣A-Za-z0-9])(?:서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충북|충남|전북|전남|경북|경남|제주|"
+    r"충청|전라|경상|호남|영남|수도권|동남권|대경|부울경|포항|창원|수원|성남|용인|고양|천안|청주|전주|김해|구미|"
+    r"판교|송도|춘천|원주|강릉|목포|여수|순천|진주|안산|안양|화성|평택)"
+    r"(?:시|도|군|구|특별시|광역시|특별자치시|특별자치도)?\s?$")
+
+
+def derived_aliases(org: "Org") -> list[str]:
+    """Surface forms news use for an organisation that need not be listed by hand:
+    a local government's office ("부산시청", "부산광역시청", "경남도청", "OO군청", "OO구청"), a university's
+    full name ("OO대" -> "OO대학교"), an institute without the "한국" prefix ("한국전자통신연구원" ->
+    "전자통신연구원") and the plain English name ("Samsung Electronics"; a bracketed remark is dropped)."""
+    names = [org.name, *org.aliases] if org.match_name else list(org.aliases)
+    out: list[str] = []
+    for n in names:
+        n = n.strip()
+        if org.type == "government" and re.fullmatch(r"[가-힣]{1,8}(?:시|도|군|구)", n):
+            out.append(n + "청")
+        if org.type == "university" and re.fullmatch(r"[가-힣]{1,10}대", n):
+            out.append(n + "학교")
+        if org.type in ("institute", "government") and re.fullmatch(r"한국[가-힣]{3,12}(?:연구원|진흥원|연구소)", n):
+            out.append(n[2:])
+    en = re.sub(r"\s*\([^)]*\)\s*$", "", org.en or "").strip()
+    if len(en) >= 4 and re.fullmatch(r"[A-Za-z][A-Za-z0-9&.\-' ]+", en) and " " in en:
+        out.append(en)                          # several words only: "Meta", "Apple" stay out
+    known = {_norm_key(x) for x in names}
+    return [a for a in dict.fromkeys(out) if _norm_key(a) not in known]
 
 
 class GazetteerError(ValueError):
@@ -209,12 +238,30 @@ class Gazetteer:
     _org_matcher: _Matcher | None = field(default=None, repr=False)
     _alliance_matcher: _Matcher | None = field(default=None, repr=False)
     _alliance_alias: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    derived: dict[str, list[str]] = field(default_factory=dict, repr=False)   # org -> derived surface forms
 
     def __post_init__(self):
         pairs: list[tuple[str, str]] = []
         for org in self.orgs.values():
             names = list(org.aliases) + ([org.name] if org.match_name else [])
             pairs.extend((a, org.name) for a in names)
+        # derived forms ("부산시청", "서울대학교", "Samsung Electronics") never override a listed name and are
+        # dropped when two organisations would derive the same form
+        listed = {_norm_key(a) for a, _ in pairs} | {_norm_key(o.name) for o in self.orgs.values()}
+        owners: dict[str, set[str]] = {}
+        forms: dict[str, str] = {}
+        for org in self.orgs.values():
+            for a in derived_aliases(org):
+                k = _norm_key(a)
+                if k not in listed:
+                    owners.setdefault(k, set()).add(org.name)
+                    forms.setdefault(k, a)
+        self.derived = {}
+        for k, who in owners.items():
+            if len(who) == 1:
+                name = next(iter(who))
+                pairs.append((forms[k], name))
+                self.derived.setdefault(name, []).append(forms[k])
         self._org_matcher = _Matcher(pairs)
         groups: dict[str, list[str]] = {}
         apairs: list[tuple[str, str]] = []
@@ -253,8 +300,14 @@ class Gazetteer:
             # "‘부산 AI 원팀’" is another alliance whose name merely contains "AI 원팀": skip it
             if _LONGER_NAME_BEFORE.search(text[max(0, s - 16):s]):
                 continue
+            if _REGION_BEFORE.search(text[max(0, s - 12):s]):
+                continue                  # "부산 AI 원팀" is not "AI 원팀"
             out.append(AllianceMention(s, e, surface, self._alliance_alias[key]))
         return out
+
+    def is_alliance_alias(self, name: str) -> bool:
+        """True when ``name`` is a known alliance's canonical name or alias (loose spacing, any case)."""
+        return _norm_key(name) in self._alliance_alias
 
     def alliance_members(self, name: str) -> set[str]:
         al = self.alliances.get(name)
@@ -336,7 +389,7 @@ def get_kiwi(gazetteer: Gazetteer | None = None):
             _kiwi = Kiwi()
         words = set()
         for org in gz.orgs.values():
-            for w in (org.name, *org.aliases):
+            for w in (org.name, *org.aliases, *gz.derived.get(org.name, ())):
                 if w and not any(c.isspace() for c in w) and len(w) >= 2:
                     words.add(w)
         for al in gz.alliances.values():

@@ -66,7 +66,7 @@ EVENT_CUES = OrderedDict([
     ("summit", re.compile(r"전체\s?회의|(?<!창립)(?<!창립 )총회|정기\s?회의|서밋|Summit|간담회를?\s?(?:열|개최)|회의를?\s?(?:열|개최)|포럼을?\s?(?:열|개최)|성과\s?(?:공유|발표)회")),
     ("left", re.compile(r"탈퇴|이탈했|결별")),
     ("joined", re.compile(r"합류|가입|동참|합세|새로\s?참여|신규\s?참여|참여\s?(?:업무\s?)?협약|일원이\s?(?:되|됐)")),
-    ("founded", re.compile(r"출범|결성|발족|창립|설립|구성(?:했|하고|한다|키로|하기로|된)|탄생|꾸렸|꾸린|만든다|만들었|닻을\s?올|공식\s?활동")),
+    ("founded", re.compile(r"출범|결성|발족|창립|설립|구성(?:했|하고|한다|키로|하기로|된|해|하며)|탄생|꾸렸|꾸린|꾸려|꾸리|만든다|만들었|닻을\s?올|공식\s?활동")),
     ("equity_swap", re.compile(r"지분\s?(?:맞)?교환|상호\s?지분|지분을\s?(?:맞)?교환|주식\s?(?:맞)?교환|상호\s?투자")),
     ("rivalry", re.compile(r"진영|합종연횡|맞대결|대결|(?<![A-Za-z])vs\.?(?![A-Za-z])|VS|패권\s?(?:경쟁|다툼)|경쟁\s?구도|세\s?불리기|몸집\s?(?:을\s?)?불리")),
     ("mou", re.compile(r"협약|MOU|양해\s?각서|제휴|파트너십|협정|동맹을?\s?(?:맺|체결)|손\s?잡|손을\s?(?:맞)?잡|맞손|LOI|의향서|"
@@ -89,7 +89,8 @@ def _side_mention(text: str, start: int, end: int) -> bool:
     return bool(_SIDE_AFTER.match(after) or _PERSON_AFTER.match(rest) or _PLACE_AFTER.match(after))
 
 
-JOIN_PARTICIPATE = re.compile(r"(?:에|에도)\s?(?:공식\s?)?참여(?:했|한다|하기로|키로|하며|해|한)")
+JOIN_PARTICIPATE = re.compile(r"(?:얼라이언스|협의체|협의회|컨소시엄|원\s?팀|동맹|연합체|연합군|포럼|네트워크|드림팀|협력체|"
+                              r"Alliance|One\s?Team|[’'\"”」』》>)])\s?(?:에|에도)\s?(?:공식\s?)?참여(?:했|한다|하기로|키로|하며|해|한)")
 EXISTING_MEMBERS = re.compile(r"참여하고\s?있|참여\s?중인|참여\s?중이|참여해\s?(?:온|왔)|참여하는|소속된|회원사로\s?있")
 BACKGROUND = re.compile(r"^\s*(?:한편|앞서|또한\s?앞서)|바\s?있다|지난해|작년")
 
@@ -371,6 +372,7 @@ class _Analysis:
     reasons: list[str]
     best: Sentence | None
     party_sents: list[Sentence]
+    alliance_resolved: bool | None = None     # False: the alliance name is not in the gazetteer
 
 
 def _annotate(sents: list[Sentence], gz: Gazetteer, resolver: DateResolver) -> None:
@@ -525,6 +527,84 @@ def _features(sents: list[Sentence], gz: Gazetteer) -> tuple[dict, list[str], li
     return feats, cues, reasons, best, party
 
 
+# named alliances the gazetteer does not know: "‘부산 AI 원팀’ 결성", "K-로봇 AI 얼라이언스 출범"
+_NAMED_HEAD = r"(?:얼라이언스|협의체|협의회|컨소시엄|원\s?팀|연합체|연합군|드림팀|협력체|Alliance|Consortium|One\s?Team)"
+QUOTED_ALLIANCE = re.compile(r"[‘'\"“「『《<]\s*([^‘’'\"“”「」『』《》<>\n.!?]{0,40}?(?:" + _NAMED_HEAD + r"|포럼|네트워크))\s*[’'\"”」』》>]")
+BARE_ALLIANCE = re.compile(_NAMED_HEAD + r"(?=[은는이가을를의에와과도로]|\s|$|[,.)…·'’\"”])")
+# "동맹" is not a head here: in quotes it is mostly a journalist's label ("‘피지컬 AI 동맹’"), not a name
+_GENERIC_NAME_WORDS = {  # words that alone do not make a name
+    "AI", "A.I.", "인공지능", "생성형", "생성형AI", "초거대", "초거대AI", "산학연", "산학", "민관", "민관학", "민관합동", "산·학·연",
+    "국내", "글로벌", "새", "새로운", "신규", "이번", "해당", "공동", "전략", "전략적", "업무", "협력", "기업", "기관", "대학",
+    "업계", "관련", "분야", "국가", "범국가", "대규모", "첫", "최초", "최대", "국내외", "디지털", "데이터", "기술", "AX", "DX",
+    "연합", "협업", "파트너", "통신", "통신사", "빅테크", "정부", "공공", "민간", "산업", "생태계", "얼라이언스", "협의체",
+    "협의회", "컨소시엄", "원팀", "동맹", "포럼", "네트워크", "연합체", "연합군", "드림팀", "협력체", "사업", "주관", "참여",
+}
+_REGION_WORD = re.compile(r"^(?:서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충북|충남|전북|전남|경북|경남|제주|충청|전라|"
+                          r"경상|호남|영남|수도권|동남권|대경|부울경|포항|창원|수원|성남|용인|고양|천안|청주|전주|김해|구미|판교|"
+                          r"송도|춘천|원주|강릉|목포|여수|순천|진주)(?:시|도|특별시|광역시|특별자치시|특별자치도)?$")
+_NAME_TAGS = ("NNG", "NNP", "SL", "SN", "SH", "XPN", "NR", "SO")
+
+
+def _name_words(name: str) -> list[str]:
+    return [w for w in re.split(r"\s+", re.sub(_NAMED_HEAD + r"$", "", name).strip()) if w]
+
+
+def _distinct_name(name: str, gz: Gazetteer, *, quoted: bool) -> bool:
+    """A proper alliance name, not a generic "AI 협의체" / "산학연 컨소시엄" / "SK텔레콤 컨소시엄"."""
+    words = _name_words(name)
+    specific = [w for w in words if w not in _GENERIC_NAME_WORDS and not re.fullmatch(r"[\d\W]+", w)]
+    if not specific:
+        return False
+    if quoted:
+        return True
+    if any(_REGION_WORD.match(w) or re.search(r"[A-Za-z]-[가-힣A-Za-z]|[가-힣]-[A-Za-z]", w) for w in specific):
+        return True
+    not_org = [w for w in specific if not gz.resolve(w)]
+    return len(not_org) >= 2
+
+
+def _unknown_alliance(sents: list[Sentence], gz: Gazetteer) -> tuple[str, Sentence] | None:
+    """The first quoted (or, failing that, bare proper) alliance name in these sentences that is not a
+    known alliance: "‘부산 AI 원팀’", "한국어 AI 평가 컨소시엄"."""
+    known = gz.is_alliance_alias
+    for s in sents:
+        for m in QUOTED_ALLIANCE.finditer(s.text):
+            name = re.sub(r"\s+", " ", m.group(1)).strip()
+            if any(not (m.end(1) <= a.start or m.start(1) >= a.end) for a in s.alliances):
+                continue
+            if not known(name) and _distinct_name(name, gz, quoted=True):
+                return name, s
+    kiwi = None
+    for s in sents:
+        for m in BARE_ALLIANCE.finditer(s.text):
+            if any(not (m.end() <= a.start or m.start() >= a.end) for a in s.alliances):
+                continue
+            if kiwi is None:
+                kiwi = get_kiwi(gz)
+                if kiwi is None:
+                    return None
+            try:
+                toks = kiwi.tokenize(s.text[:m.start()].rstrip())
+            except Exception:
+                continue
+            start, words = None, 0
+            prev_start = None
+            for t in reversed(toks):
+                if t.tag not in _NAME_TAGS or (t.tag == "SO" and t.form != "-"):
+                    break
+                if prev_start is None or t.start + t.len < prev_start:
+                    words += 1
+                if words > 4:
+                    break
+                start, prev_start = t.start, t.start
+            if start is None:
+                continue
+            name = re.sub(r"\s+", " ", s.text[start:m.end()]).strip(" -")
+            if not known(name) and _distinct_name(name, gz, quoted=False):
+                return name, s
+    return None
+
+
 _ALLIANCE_NOUN = re.compile(r"얼라이언스|협의체|협의회|컨소시엄|원\s?팀|동맹|연합체|연합군|포럼|One\s?Team|위원회|네트워크|"
                             r"드림팀|협력체|Alliance")
 
@@ -543,6 +623,10 @@ def _event_type(texts: list[str], n_alliances: int) -> tuple[str, str | None]:
             continue
         if ev in ("founded", "summit", "joined", "left") and not has_alliance_noun:
             continue
+        if ev == "mou" and texts and not EVENT_CUES["mou"].search(texts[0]):
+            jr = EVENT_CUES["joint_research"].search(texts[0])
+            if jr:
+                return "joint_research", jr.group(0)   # "A·B, AI 공동연구센터 세운다" (the MOU is only the vehicle)
         return ev, m.group(0)
     return "other", None
 
@@ -662,6 +746,7 @@ def classify(title: str, text: str, published_at: date | datetime | str | None =
         "parties": main_orgs,
         "unresolved": sorted(unresolved),
         "date_expression": date_ev.to_json() if date_ev else None,
+        "alliance_resolved": an.alliance_resolved if (is_alliance and alliance) else None,
         "threshold": threshold,
     }
     if truncated:
@@ -697,6 +782,11 @@ def _events(an: _Analysis, gz: Gazetteer, resolver: DateResolver):
                 break
         if alliance:
             break
+    resolved_alliance = alliance is not None
+    if alliance is None and event != "rivalry":
+        found = _unknown_alliance([s for s in list(dict.fromkeys(party + top)) if not s.caption], gz)
+        if found:
+            alliance, pick_info = found[0], {"unresolved": True, "sentence": found[1].text}
     if event == "rivalry":
         alliance = None                   # a rivalry is between alliances: no single alliance is "the" one
 
@@ -752,7 +842,7 @@ def _events(an: _Analysis, gz: Gazetteer, resolver: DateResolver):
                 changed = True
     if len(orgs) > 2:
         orgs = [o for o in orgs if o in sure] or orgs
-    if alliance and event in ("joined", "summit", "left"):
+    if alliance and alliance in gz.alliances and event in ("joined", "summit", "left"):
         leader = gz.alliances[alliance].leader
         if leader and leader in all_orgs and leader not in orgs:
             orgs.append(leader)
@@ -802,6 +892,7 @@ def _events(an: _Analysis, gz: Gazetteer, resolver: DateResolver):
         if key not in seen:
             seen.add(key)
             uniq.append(e)
+    an.alliance_resolved = (resolved_alliance if alliance else None)
     return uniq, orgs, alliance, event, ev_date, date_ev
 
 

@@ -174,21 +174,20 @@ def orgs():
 
 
 @app.command()
-def alliances(db: Optional[Path] = DbOption):
-    """Print each alliance's member timeline, from the news in the database."""
-    from warehouse import Warehouse
+def alliances(db: Optional[Path] = DbOption,
+              known: bool = typer.Option(False, "--known", help="list the gazetteer's alliances instead (no database)")):
+    """Print each alliance's member timeline, from the news in the database (--known: the gazetteer's list)."""
+    if known:
+        from radar.bench_relevance import list_alliances
+        list_alliances(sys.stdout)
+        return
+    from warehouse import Warehouse, format_alliance_timeline
     with user_errors():
         timeline = Warehouse(_db(db)).alliance_timeline()
     if not timeline:
-        typer.echo("no alliance events stored yet")
+        typer.echo("no alliance events stored yet (radar alliances --known lists the gazetteer's alliances)")
         return
-    current = None
-    for row in timeline:
-        if row["alliance"] != current:
-            current = row["alliance"]
-            typer.echo(f"\n{current}")
-        joined = row.get("joined_on")
-        typer.echo(f"  {joined.isoformat() if joined else '????-??-??'}  {row['org']}")
+    typer.echo(format_alliance_timeline(timeline), nl=False)
 
 
 @app.command()
