@@ -58,7 +58,7 @@ def print_summary(counts: dict, seconds: float, db_path: Path, out=sys.stdout) -
         f"{c('feeds_failed', 0)} failed, {c('feeds_skipped', 0)} skipped)",
         f"  pages fetched     {c('pages_fetched', 0):>5}   ({c('pages_failed', 0)} failed)",
         f"  articles stored   {c('articles_new', 0):>5}   new ({c('articles_updated', 0)} updated)",
-        f"  alliance kept     {c('alliance_kept', 0):>5}",
+        f"  alliance kept     {c('alliance_new', 0):>5}   new ({c('alliance_kept', 0)} of this pass's pages are alliance news)",
         f"  new stories       {c('stories_new', 0):>5}   ({c('stories_joined', 0)} articles joined earlier stories)",
         f"  alerts sent       {c('alerts_sent', 0):>5}   ({c('alerts_failed', 0)} pending after failure)",
     ]
@@ -121,11 +121,13 @@ def run_digest(sources: Path | None, db_path: Path, day: str | None) -> dict | N
 
 
 def fetch_one(url: str):
-    """One polite GET (robots, size cap, private-address rule from the default settings)."""
+    """One polite GET (robots, size cap, private-address rule) with the default sources file's settings."""
     from flows.http import PoliteFetcher
-    config = load_config(None) if Path("sources.toml").exists() else None
-    from radar.config import FetchSettings
-    settings = config.fetch if config else FetchSettings()
+    from radar.config import ConfigError, FetchSettings
+    try:
+        settings = load_config(None).fetch
+    except ConfigError:
+        settings = FetchSettings()
 
     async def go():
         async with PoliteFetcher(settings) as fetcher:
