@@ -18,7 +18,7 @@ from prefect.runtime import flow_run  # noqa: E402
 
 from extractors.models import FeedEntry, FeedFetch, PageRecord  # noqa: E402
 from extractors.pipeline import process_page  # noqa: E402
-from flows import progress, spool  # noqa: E402
+from flows import spool  # noqa: E402
 from flows.alerts import alert_channels, deliver  # noqa: E402
 from flows.polling import fetch_pages, poll_feeds  # noqa: E402
 from flows.report import publish_run_artifacts  # noqa: E402

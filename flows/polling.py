@@ -8,7 +8,7 @@ import asyncio
 import logging
 from datetime import datetime, timezone
 
-from extractors.feeds import google_news_search_url, parse_feed
+from extractors.feeds import google_news_search_url, naver_search_url, parse_feed, parse_naver_news
 from extractors.models import FeedEntry, FeedFetch, FeedParseError, FeedState, PageRecord
 from flows import progress
 from flows.http import PoliteFetcher, fetch_naver_news, resolve_google_news_link
@@ -20,11 +20,12 @@ def _now() -> datetime:
 
 
 def feed_url_of(source: FeedSource) -> str:
+    """The URL a source is polled at (and keyed by in the warehouse). ValueError for an empty query."""
     if source.url:
         return source.url
     if source.kind == "google_news":
         return google_news_search_url(source.query or "")
-    return f"naver-api:{source.query}"
+    return naver_search_url(source.query or "")
 
 
 async def poll_feeds(config: Config, states: dict[str, FeedState], logger: logging.Logger
@@ -34,7 +35,7 @@ async def poll_feeds(config: Config, states: dict[str, FeedState], logger: loggi
 
     async def one(source: FeedSource) -> tuple[FeedFetch, list[FeedEntry]]:
         nonlocal done
-        result = await _poll_one(fetcher, config, source, states, logger)
+        result = await poll_feed(fetcher, config, source, states.get(feed_url_of(source)), logger)
         done += 1
         progress.report("feeds", done, len(config.feeds))
         return result
@@ -43,26 +44,29 @@ async def poll_feeds(config: Config, states: dict[str, FeedState], logger: loggi
         return list(await asyncio.gather(*(one(source) for source in config.feeds)))
 
 
-async def _poll_one(fetcher: PoliteFetcher, config: Config, source: FeedSource,
-                    states: dict[str, FeedState], logger: logging.Logger) -> tuple[FeedFetch, list[FeedEntry]]:
+async def poll_feed(fetcher: PoliteFetcher, config: Config, source: FeedSource, state: FeedState | None,
+                    logger: logging.Logger | None = None, *, resolve_links: bool = True
+                    ) -> tuple[FeedFetch, list[FeedEntry]]:
+    """Fetch and parse one feed. With a state: conditional GET and backoff; without: a plain GET
+    (what `radar sources check` wants). Never raises for network or parse faults."""
     feed_url = feed_url_of(source)
-    state = states.get(feed_url) or FeedState(feed_url=feed_url)
     started = _now()
     fetch = FeedFetch(feed_url=feed_url, outlet=source.outlet, kind=source.kind, fetched_at=started, status="ok")
-    if state.next_attempt_at and state.next_attempt_at > started:
+    if state and state.next_attempt_at and state.next_attempt_at > started:
         fetch.status, fetch.error = "skipped", f"backing off after {state.consecutive_failures} failures until {state.next_attempt_at.isoformat()}"
         return fetch, []
     if source.kind == "naver_api":
-        response = await fetch_naver_news(fetcher, source.query or "", logger=logger)
+        response = await fetch_naver_news(fetcher, source.query or "", url=feed_url, logger=logger)
         if response is None:  # no API keys configured: skipped, said once in the log by fetch_naver_news
             fetch.status, fetch.error = "skipped", "naver_api: no client id/secret configured"
             return fetch, []
     else:
-        response = await fetcher.fetch(feed_url, etag=state.etag, last_modified=state.last_modified,
+        response = await fetcher.fetch(feed_url, etag=state.etag if state else None,
+                                       last_modified=state.last_modified if state else None,
                                        max_bytes=config.fetch.max_feed_bytes)
     fetch.http_status, fetch.elapsed_ms = response.http_status, response.elapsed_ms
-    fetch.etag = response.etag or state.etag
-    fetch.last_modified = response.last_modified or state.last_modified
+    fetch.etag = response.etag or (state.etag if state else None)
+    fetch.last_modified = response.last_modified or (state.last_modified if state else None)
     if response.not_modified:
         fetch.status = "not_modified"
         return fetch, []
@@ -71,7 +75,6 @@ async def _poll_one(fetcher: PoliteFetcher, config: Config, source: FeedSource,
         return fetch, []
     try:
         if source.kind == "naver_api":
-            from extractors.feeds import parse_naver_news
             parsed = parse_naver_news(response.content or b"", feed_url=feed_url)
         else:
             parsed = parse_feed(response.content or b"", feed_url=feed_url, content_type=response.content_type,
@@ -82,10 +85,11 @@ async def _poll_one(fetcher: PoliteFetcher, config: Config, source: FeedSource,
         fetch.etag = fetch.last_modified = None
         return fetch, []
     entries = parsed.entries
-    if source.kind == "google_news":
+    if source.kind == "google_news" and resolve_links:
         entries = [await _resolve_google(fetcher, entry) for entry in entries]
     fetch.entries, fetch.encoding = len(entries), parsed.encoding
-    if parsed.warning:
+    fetch.error = parsed.warning           # non-fatal; status stays ok
+    if parsed.warning and logger:
         logger.info("feed %s: %s", feed_url, parsed.warning)
     return fetch, entries
 

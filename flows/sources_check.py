@@ -12,24 +12,14 @@ from __future__ import annotations
 import asyncio
 import sys
 import unicodedata
-from datetime import datetime
 
-from extractors.models import KST, FeedParseError
-from flows.http import FetchResponse, PoliteFetcher, fetch_naver_news
+from extractors.models import KST
+from flows.http import PoliteFetcher
+from flows.polling import poll_feed
 from radar.config import Config, FeedSource
 
 COLUMNS = [("feed", "feed"), ("outlet", "outlet"), ("status", "status"), ("http", "http"), ("items", "items"),
            ("last_item", "last item (KST)"), ("encoding", "encoding"), ("ms", "ms"), ("error", "error")]
-
-
-def _feed_url(source: FeedSource) -> str:
-    if source.url:
-        return source.url
-    if source.kind == "google_news":
-        from extractors.feeds import google_news_search_url
-        return google_news_search_url(source.query or "")
-    from extractors.feeds import naver_search_url
-    return naver_search_url(source.query or "")
 
 
 def _label(source: FeedSource) -> str:
@@ -40,45 +30,21 @@ def _label(source: FeedSource) -> str:
 
 async def _check_one(fetcher: PoliteFetcher, config: Config, source: FeedSource) -> dict:
     row = {"feed": _label(source), "outlet": source.outlet or "", "kind": source.kind, "status": "error",
-           "http": None, "items": None, "last_item": None, "encoding": None, "ms": 0, "error": None,
-           "final_url": None}
+           "http": None, "items": None, "last_item": None, "encoding": None, "ms": 0, "error": None}
     try:
-        url = _feed_url(source)
-    except ValueError as exc:
+        fetch, entries = await poll_feed(fetcher, config, source, None, resolve_links=False)
+    except ValueError as exc:            # e.g. a google_news / naver_api source with an empty query
         row["error"] = f"bad_source: {exc}"
         return row
-    if source.kind == "naver_api":
-        resp: FetchResponse | None = await fetch_naver_news(fetcher, source.query or "", url=source.url)
-        if resp is None:
-            row.update(status="skipped", error="no Naver API keys (NAVER_CLIENT_ID / NAVER_CLIENT_SECRET)")
-            return row
-    else:
-        resp = await fetcher.fetch(url, max_bytes=config.fetch.max_feed_bytes)
-    row.update(http=resp.http_status, ms=resp.elapsed_ms,
-               final_url=resp.final_url if resp.final_url != url else None)
-    if resp.error:
-        row["error"] = resp.error
-        return row
-    try:
-        if source.kind == "naver_api":
-            from extractors.feeds import parse_naver_news
-            parsed = parse_naver_news(resp.content or b"", feed_url=url)
-        else:
-            from extractors.feeds import parse_feed
-            parsed = parse_feed(resp.content or b"", feed_url=url, content_type=resp.content_type,
-                                max_bytes=config.fetch.max_feed_bytes)
-    except FeedParseError as exc:
-        row["error"] = f"{exc.reason}: {exc}"[:200]
-        return row
-    except Exception as exc:   # a parser bug must not hide the other feeds
+    except Exception as exc:             # a parser bug must not hide the other feeds
         row["error"] = f"parse_failed: {type(exc).__name__}: {exc}"[:200]
         return row
-    dates = [e.published_at for e in parsed.entries if e.published_at]
+    dates = [e.published_at for e in entries if e.published_at]
     last = max(dates) if dates else None
-    row.update(items=len(parsed.entries), encoding=parsed.encoding,
-               last_item=last.astimezone(KST).strftime("%Y-%m-%d %H:%M") if last else None,
-               status="ok" if parsed.entries else "empty",
-               error=parsed.warning if parsed.warning else None)
+    status = {"ok": "ok" if entries else "empty", "skipped": "skipped"}.get(fetch.status, "error")
+    row.update(status=status, http=fetch.http_status, ms=fetch.elapsed_ms, items=fetch.entries if status != "error" else None,
+               encoding=fetch.encoding, error=(fetch.error or "")[:200] or None,
+               last_item=last.astimezone(KST).strftime("%Y-%m-%d %H:%M") if last else None)
     return row
 
 

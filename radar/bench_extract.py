@@ -92,7 +92,6 @@ def _read_page(pages: Path, pid: str) -> bytes:
 
 def _run_trafilatura(raw: bytes, url: str):
     import trafilatura
-    from trafilatura.metadata import extract_metadata as tm
     out = trafilatura.bare_extraction(raw, url=url, with_metadata=True)
     if out is None:
         return "", None, None

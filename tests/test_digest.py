@@ -41,7 +41,7 @@ def test_digest_sends_once_per_channel_and_retries_failed(tmp_path, webhook):
     sources.write_text(f'feeds = []\n[alerts]\nurls = ["{webhook.apprise_url}"]\n', "utf-8")
 
     webhook.status = 500
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match="not delivered to 1 channel"):
         digest(db_path=str(db), sources_path=str(sources), day=None)
     assert len(webhook.received) == 1                      # tried once, answered 500
     marks = DigestMarks(db).load()[now.date().isoformat()]

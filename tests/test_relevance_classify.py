@@ -3,7 +3,6 @@ issue, aliases and particles in context, unresolved parties, the two "AI 원팀"
 import json
 from datetime import date
 
-import pytest
 
 from extractors.relevance import classify, classify_jsonl
 

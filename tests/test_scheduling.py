@@ -8,9 +8,7 @@ Budget on a 2-core CI machine: ~2-3 minutes for the module (server start dominat
 """
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
