@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 from lxml import etree, html as lxml_html
 
-from .boilerplate import clean_paragraphs, default_rules, is_body_paragraph, is_sentence, normalize_line
+from .boilerplate import (clean_paragraphs, default_rules, is_body_paragraph, is_sentence, normalize_line,
+                          rules_fingerprint)
 from .decode import decode_html
 from .metadata import (PageData, collect_page_data, extract_metadata, find_authors, load_outlets,
                        names_from_byline)
@@ -516,5 +517,5 @@ def extract_article(data: bytes, *, url: str, http_charset: str | None = None) -
         published_at=meta.published_at,
         language=meta.language,
         body="\n\n".join(body),
-        extractor_version=EXTRACTOR_VERSION,
+        extractor_version=f"{EXTRACTOR_VERSION}+{rules_fingerprint()}",
     )

@@ -14,6 +14,8 @@
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import tomllib
 import unicodedata
@@ -67,15 +69,26 @@ def _words_regex(patterns: list[str]) -> re.Pattern:
     return re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?![a-z0-9])")
 
 
-def load_rules(path: Path | str = BOILERPLATE_FILE) -> RuleSet:
-    path = Path(path)
+EXTRA_RULES_ENV = "RADAR_BOILERPLATE_RULES"   # path of a user's own rules file, added to the bundled one
+
+
+def _read_toml(path: Path) -> dict:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise RuleError(f"{path}: {exc}") from None
+
+
+def load_rules(path: Path | str = BOILERPLATE_FILE, extra: Path | str | None = None) -> RuleSet:
+    """The rules of ``path``, plus the [[rule]] entries of ``extra`` (a user's own file) after them."""
+    path = Path(path)
+    data = _read_toml(path)
+    raw_rules = [(path, raw) for raw in data.get("rule", [])]
+    if extra:
+        raw_rules += [(Path(extra), raw) for raw in _read_toml(Path(extra)).get("rule", [])]
     rules = []
     names = set()
-    for i, raw in enumerate(data.get("rule", []), 1):
+    for i, (path, raw) in enumerate(raw_rules, 1):
         try:
             name, cls, scope, pattern = raw["name"], raw["class"], raw["scope"], raw["pattern"]
         except KeyError as exc:
@@ -115,7 +128,18 @@ def load_rules(path: Path | str = BOILERPLATE_FILE) -> RuleSet:
 
 @lru_cache(maxsize=1)
 def default_rules() -> RuleSet:
-    return load_rules()
+    return load_rules(BOILERPLATE_FILE, os.environ.get(EXTRA_RULES_ENV) or None)
+
+
+@lru_cache(maxsize=1)
+def rules_fingerprint() -> str:
+    """Short digest of the rule files in force: part of each article's extractor_version, so a rule
+    change shows in the version history (and `radar reprocess`) even without a code change."""
+    digest = hashlib.sha256(BOILERPLATE_FILE.read_bytes())
+    extra = os.environ.get(EXTRA_RULES_ENV)
+    if extra:
+        digest.update(Path(extra).read_bytes())
+    return digest.hexdigest()[:8]
 
 
 # ------------------------------------------------------------------------------------------ helpers

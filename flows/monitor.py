@@ -72,11 +72,13 @@ def load_task(warehouse: Warehouse, run_id: str, feeds: list[FeedFetch], pages: 
               channels: list[str]) -> dict:
     """One transaction. If the file stays locked, the pass is spooled to disk and loaded next run."""
     try:
-        return warehouse.load(run_id, feeds, pages, channels)
+        counts = warehouse.load(run_id, feeds, pages, channels)
     except DatabaseBusy:
         path = spool.save(warehouse.path, run_id, feeds, pages)
         get_run_logger().error("load failed; %d pages kept in %s for the next run", len(pages), path)
         raise
+    counts["raw_pages_pruned"] = warehouse.prune_raw_html()   # retention: [warehouse] raw_html_retention_days
+    return counts
 
 
 @task(name="deliver-alerts", cache_policy=NO_CACHE)

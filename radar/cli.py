@@ -36,11 +36,13 @@ def fail(message: str, code: int = 2) -> None:
 def user_errors():
     """Turn the typed errors users can fix into one line and an exit code, not a traceback."""
     from radar.config import ConfigError
-    from warehouse import WarehouseError
+    from warehouse import DatabaseBusy, WarehouseError
     try:
         yield
     except ConfigError as exc:
         fail(str(exc), 2)
+    except DatabaseBusy as exc:   # nothing wrong with the input: another process holds the file
+        fail(str(exc), 1)
     except WarehouseError as exc:
         fail(str(exc), 2)
 
