@@ -143,3 +143,18 @@ def test_bad_feeds_and_pages_are_logged_and_the_run_finishes(tmp_path):
                         "/broken/empty.html", "/broken/image.html", "/broken/gone.html", "/broken/slow.html"}
     assert "404" in log["/feeds/gone.rss"]["error"]
     assert "timeout" in log["/feeds/slow.rss"]["error"]
+
+
+def test_run_publishes_a_summary_and_a_table_of_new_stories(passes):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    with get_client(sync_client=True) as client:
+        summaries = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["monitor-summary"])))
+        tables = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["new-alliance-stories"])))
+    first = passes["first"]
+    assert any(f"| 새 기사 (articles stored) | {first['articles_new']} |" in a.data for a in summaries)
+    stories = {p.story for p in passes["server"].manifest.pages if p.is_alliance}
+    rows = [json.loads(a.data) if isinstance(a.data, str) else a.data for a in tables]
+    assert any(len(r) == len(stories) for r in rows)
+    titles = {row["title"] for r in rows for row in r}
+    assert titles <= {p.title for p in passes["server"].manifest.pages if p.is_alliance}
