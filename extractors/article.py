@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from lxml import etree, html as lxml_html
 
 from .boilerplate import (clean_paragraphs, default_rules, is_body_paragraph, is_sentence, normalize_line,
-                          rules_fingerprint)
+                          rules_fingerprint, strip_affixes)
 from .decode import decode_html
 from .metadata import (PageData, collect_page_data, extract_metadata, find_authors, load_outlets,
                        names_from_byline)
@@ -35,7 +35,7 @@ from .urls import host_of
 
 __all__ = ["EXTRACTOR_VERSION", "MAX_HTML_BYTES", "extract_article", "clean_text"]
 
-EXTRACTOR_VERSION = "ko-2025.1"
+EXTRACTOR_VERSION = "ko-2025.2"
 MAX_HTML_BYTES = 10_000_000          # larger pages fail fast with reason "too_large"
 MIN_BODY_CHARS = 40                  # shorter bodies are "no_article"
 SLOW_PATH_MAX_CHARS = 1_500_000      # bigger pages skip htmldate's date search (it costs seconds there)
@@ -448,6 +448,24 @@ def _loose(s: str) -> str:
     return re.sub(r"[\W_]+", "", s.lower())
 
 
+_DATELINE = re.compile(r"^\s*[\[(【〔]\s*[^\])】〕]{0,40}?(?:기자|특파원)\s*[\])】〕]?\s*=?|"
+                       r"^\s*\([^()]{1,20}\)\s*[가-힣]{2,4}\s*(?:기자|특파원)\s*=")
+
+
+def _byline_tiers(dom_paras: list[str], boxes: list[str], all_lines: list[str]) -> list[list[str]]:
+    """Where the reporter is named, best first; the first tier that yields a name wins. Body sentences
+    that merely mention a "칼럼니스트" or "기자" are not bylines."""
+    def short(lines):
+        return [line for line in lines if len(line) <= 90 and _BYLINE_HINT.search(line) and not is_sentence(line)]
+    datelines = []
+    for p in dom_paras[:6]:
+        m = _DATELINE.match(p)
+        if m:
+            datelines.append(m.group(0))
+    tiers = [short(dom_paras), datelines, boxes, short(all_lines)[:3]]
+    return [t for t in tiers if t]
+
+
 def extract_article(data: bytes, *, url: str, http_charset: str | None = None) -> Article:
     """Page bytes -> Article. Raises ``ExtractionError`` with reason empty / binary / not_html /
     too_large / no_article."""
@@ -467,8 +485,7 @@ def extract_article(data: bytes, *, url: str, http_charset: str | None = None) -
 
     byline_boxes: list[str] = []
     dom_paras, all_lines = _dom_body(tree, override, byline_boxes)
-    byline_lines = [line for line in dom_paras if len(line) <= 90 and _BYLINE_HINT.search(line)] \
-        or byline_boxes or [line for line in all_lines if len(line) <= 90 and _BYLINE_HINT.search(line)][:3]
+    byline_tiers = _byline_tiers(dom_paras, byline_boxes, all_lines)
 
     title = meta.title
     if override and override.title_from == "first_body_line":
@@ -493,8 +510,9 @@ def extract_article(data: bytes, *, url: str, http_charset: str | None = None) -
                 body = cand
                 break
 
-    # a cheap sanity check: the page's own description should open the body we found
-    desc = _loose(meta.description or "")[:20]
+    # a cheap sanity check: the page's own description should open the body we found (compared without
+    # the dateline byline that portals keep in the description and the cleaner strips from the body)
+    desc = _loose(strip_affixes(meta.description or ""))[:20]
     suspicious = len(desc) >= 15 and desc in _loose(visible) and desc not in _loose(" ".join(body))
     if _chars(body) < 200 or suspicious:
         cand = clean_paragraphs(_trafilatura_body(text, url), title=title, drop_lines=drop)
@@ -504,10 +522,11 @@ def extract_article(data: bytes, *, url: str, http_charset: str | None = None) -
     if _chars(body) < MIN_BODY_CHARS:
         raise ExtractionError("no_article", "no article body found on the page")
 
-    authors = find_authors(pd, meta.outlet, byline_lines)
-    if not authors:
-        for line in byline_lines:
-            authors.extend(n for n in names_from_byline(line) if n not in authors)
+    authors = find_authors(pd, meta.outlet, byline_tiers[0] if byline_tiers else [])
+    for tier in byline_tiers[1:]:
+        if authors:
+            break
+        authors = find_authors(pd, meta.outlet, tier)
     return Article(
         url=url,
         canonical_url=meta.canonical_url,

@@ -183,6 +183,11 @@ def _line_rule(line: str, rules: tuple[Rule, ...]) -> Rule | None:
     return None
 
 
+def strip_affixes(line: str, rules: RuleSet | None = None) -> str:
+    """A paragraph without its dateline byline prefix and glued byline/e-mail suffix."""
+    return _strip_affixes(normalize_line(line), rules or default_rules())
+
+
 def _strip_affixes(line: str, rs: RuleSet) -> str:
     for _ in range(3):
         before = line

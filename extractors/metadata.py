@@ -34,8 +34,9 @@ SECTION_WORDS = {
 _SEP = re.compile(r"^(?P<head>.*\S)\s*(?:\s[-–—|:·/<>»]{1,2}\s|[|ㅣ│｜]|\s::\s)\s*(?P<tail>[^|ㅣ│｜]+?)\s*$")
 _GLUED_SECTION = re.compile(r"^(?P<head>.*\S)-(?P<tail>[가-힣A-Za-z/·]{1,10})$")
 _NAME_ROLE = re.compile(
-    r"([가-힣]{2,4})\s*(?:선임|수석|전문|인턴|객원|편집|취재|사진|영상)?\s*(?:기자|특파원|통신원|칼럼니스트|논설위원|에디터|리포터|PD)")
-_ROLE_NAME = re.compile(r"(?:칼럼니스트|객원기자|에디터)\s*([가-힣]{2,4})(?![가-힣])")
+    r"(?<![가-힣A-Za-z0-9])([가-힣]{2,4})\s*(?:선임|수석|전문|인턴|객원|편집|취재|사진|영상)?\s*(?:기자|특파원|통신원|칼럼니스트|논설위원|에디터|리포터|PD)")
+_ROLE_NAME = re.compile(r"(?:칼럼니스트|객원기자|에디터)\s+([가-힣]{2,4})(?![가-힣])")
+_WIRE_NAME = re.compile(r"=\s*([가-힣]{2,4})\s+[가-힣A-Za-z0-9]{1,12}\s*(?:기자|특파원)")
 _NOT_NAMES = {"온라인", "디지털", "뉴스", "사진", "영상", "취재", "편집", "인턴", "객원", "전문", "선임", "수석", "종합",
               "구독", "기자", "언론사", "네이버", "프로필", "응원", "담당", "전체", "다른", "이메일", "제보", "객원기"}
 
@@ -408,7 +409,7 @@ def find_published(pd: PageData, tree, url: str, visible_text: str, korean: bool
 
 def names_from_byline(text: str) -> list[str]:
     names = []
-    for rx in (_NAME_ROLE, _ROLE_NAME):
+    for rx in (_NAME_ROLE, _ROLE_NAME, _WIRE_NAME):
         for m in rx.finditer(text):
             n = m.group(1)
             if n not in _NOT_NAMES and n not in names:

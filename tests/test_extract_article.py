@@ -168,3 +168,52 @@ def test_page_of_many_megabytes_within_the_cap_is_bounded():
     assert 3_000_000 < len(data) < MAX_HTML_BYTES
     art = extract_article(data, url="https://www.example.co.kr/x")
     assert "대용량 페이지 안에" in art.body
+
+
+# ---------------------------------------------------------------- portal pages (old Naver layout: <br> runs)
+
+def test_portal_legacy_page_keeps_the_dom_body_when_the_description_opens_with_a_dateline():
+    """The portal's og:description starts with "[부산=가람경제 한도윤 기자]"; the cleaner strips that dateline
+    from the body, which must not make the description check swap the clean DOM body for a worse one."""
+    art = extract("portal_legacy.html", url="https://news.naver.com/main/read.nhn?mode=LSD&oid=999&aid=0000000001")
+    body = art.body
+    assert body.startswith("부산 신항의 한 컨테이너 터미널이")
+    assert body.endswith("협의를 이어 가기로 했다.")
+    for junk in ("원격 조종 크레인, 하역", "이미지출처", "doyun@", "경품 이벤트", "만나보세요", "무단전재", "기사원문",
+                 "본문듣기", "요약봇", "섹션", "훈훈해요", "추천합니다", "2024.04.09"):
+        assert junk not in body, junk
+    assert art.title == "항만 자동화 크레인 첫 시험 가동"
+    assert art.published_at == datetime(2024, 4, 9, 15, 5, tzinfo=KST)
+    assert art.authors == ["한도윤"]
+    assert art.outlet == "가람경제"
+
+
+def _page(paras: str, extra: str = "") -> bytes:
+    return (f"<html><head><title>시험 기사</title></head><body>{extra}<div class='article_view'>{paras}</div>"
+            f"</body></html>").encode()
+
+
+_BODY = ("<p>동해안의 한 어촌 마을이 폐교를 고쳐 주민 공유 부엌과 작은 도서관으로 다시 열었다. 마을 회의에서 "
+         "두 해 동안 의견을 모은 결과로, 군청이 공사비 일부를 보탰다.</p>"
+         "<p>주민들은 이곳에서 제철 해산물로 반찬을 만들어 혼자 사는 어르신들에게 나눠 주기로 했다. 도서관은 "
+         "아이들이 방과 후에 머물 수 있도록 저녁 여덟 시까지 문을 연다.</p>")
+
+
+def test_author_from_the_wire_dateline_when_the_only_short_line_is_a_bare_email():
+    page = _page("<p>(강릉=가람통신) 서윤슬 기자 = " + _BODY[3:] + "<p>yoonseul@garam.example</p>")
+    art = extract_article(page, url="https://www.garam.example/view/1")
+    assert art.authors == ["서윤슬"]
+    assert "yoonseul@" not in art.body and "가람통신" not in art.body
+
+
+def test_bracketed_correspondent_line_names_the_author_and_leaves_the_body():
+    page = _page(_BODY + "<p>[리스본(포르투갈)=남궁별 가람스포츠 특파원]</p>")
+    art = extract_article(page, url="https://www.garam.example/view/2")
+    assert art.authors == ["남궁별"]
+    assert "특파원" not in art.body
+
+
+def test_a_body_sentence_mentioning_a_columnist_is_not_a_byline():
+    page = _page("<p>은퇴한 감독 출신 인기 칼럼니스트가 새 시즌 판도를 전망했다. 낯익은 이름도 많다.</p>" + _BODY)
+    art = extract_article(page, url="https://www.garam.example/view/3")
+    assert art.authors == []

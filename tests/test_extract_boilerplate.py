@@ -233,3 +233,42 @@ def test_a_contributor_adds_a_rule_without_code(tmp_path: Path):
 ])
 def test_short_body_sentences_about_the_same_words_survive(sentence):
     assert sentence in clean(P1, sentence, P2)
+
+
+# ---------------------------------------------------------------- portal widgets, wire notes, stat lines
+
+@pytest.mark.parametrize("line", [
+    "[리스본(포르투갈)=남궁별 가람스포츠 특파원]",
+    "(가람스포츠 남궁별 기자)",
+    "【세종=한도윤 기자】",
+])
+def test_bracketed_byline_alone_on_a_line(line):
+    assert clean(P1, line, P2) == P1 + "\n\n" + P2
+
+
+@pytest.mark.parametrize("line", [
+    "좋아요 0 훈훈해요 0 슬퍼요 0 화나요 0 후속기사 원해요 0",
+    "추천해요 12 감동이에요 3 화나요 1",
+    "기사원문 스크랩 본문듣기 설정",
+    "요약봇",
+    "이 기사를 추천합니다",
+    "기사의 섹션 정보는 해당 언론사의 분류를 따르고 있습니다. 언론사는 개별 기사를 2개 이상 섹션으로 중복 분류할 수 있습니다.",
+    "▶ 네이버에서 '가람경제'를 만나보세요",
+    "☞ 가람일보 앱 알림 받아보세요!",
+    "시험 가동 중인 무인 크레인 [이미지출처=가람경제]",
+    "항구에 정박한 화물선. [AP 가람통신 자료사진. 재판매 및 DB 금지]",
+])
+def test_portal_widgets_and_wire_photo_notes(line):
+    assert clean(P1, line, P2) == P1 + "\n\n" + P2
+
+
+def test_a_body_paragraph_starting_with_an_arrow_survives():
+    para = "▶ 정부는 내년부터 항만 자동화 설비에 대한 세액 공제를 늘리고, 중소 운영사에는 별도 융자를 지원하기로 했다."
+    assert para in clean(P1, para, P2)
+
+
+def test_korean_score_lines_are_not_tracking_junk():
+    lines = ["4.12 개막전 4타수 2안타 1홈런 2타점 1볼넷", "- 7경기 26타수 12안타 타율 0.462"]
+    out = clean(P1, *lines, P2)
+    for line in lines:
+        assert line in out
