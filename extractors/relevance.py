@@ -65,8 +65,9 @@ TIE_RX = [(label, cls, re.compile(p)) for label, cls, p in _TIE]
 EVENT_CUES = OrderedDict([
     ("summit", re.compile(r"전체\s?회의|(?<!창립)(?<!창립 )총회|정기\s?회의|서밋|Summit|간담회를?\s?(?:열|개최)|회의를?\s?(?:열|개최)|포럼을?\s?(?:열|개최)|성과\s?(?:공유|발표)회")),
     ("left", re.compile(r"탈퇴|이탈했|결별")),
-    ("joined", re.compile(r"합류|가입|동참|합세|새로\s?참여|신규\s?참여|참여\s?(?:업무\s?)?협약|일원이\s?(?:되|됐)")),
-    ("founded", re.compile(r"출범|결성|발족|창립|설립|구성(?:했|하고|한다|키로|하기로|된|해|하며)|탄생|꾸렸|꾸린|꾸려|꾸리|만든다|만들었|닻을\s?올|공식\s?활동")),
+    ("joined", re.compile(r"합류(?!해\s?있|하고\s?있)|가입(?!해\s?있|하고\s?있)|동참|합세|새로\s?참여|신규\s?참여|참여\s?(?:업무\s?)?협약|일원이\s?(?:되|됐)")),
+    ("founded", re.compile(r"(?:얼라이언스|협의체|컨소시엄|연합체|원\s?팀|드림팀|협력체)[’'\"”」』]?\s?(?:을|를)\s?(?:구축|조직)(?:했|하고|한다|키로|하기로|해)|"
+                           r"출범|결성|발족|창립|설립|구성(?:했|하고|한다|키로|하기로|된|해|하며)|탄생|꾸렸|꾸린|꾸려|꾸리|만든다|만들었|닻을\s?올|공식\s?활동")),
     ("equity_swap", re.compile(r"지분\s?(?:맞)?교환|상호\s?지분|지분을\s?(?:맞)?교환|주식\s?(?:맞)?교환|상호\s?투자")),
     ("rivalry", re.compile(r"진영|합종연횡|맞대결|대결|(?<![A-Za-z])vs\.?(?![A-Za-z])|VS|패권\s?(?:경쟁|다툼)|경쟁\s?구도|세\s?불리기|몸집\s?(?:을\s?)?불리")),
     ("mou", re.compile(r"협약|MOU|양해\s?각서|제휴|파트너십|협정|동맹을?\s?(?:맺|체결)|손\s?잡|손을\s?(?:맞)?잡|맞손|LOI|의향서|"
@@ -78,6 +79,7 @@ _SIDE_AFTER = re.compile(r"^(?:(?!손잡|협약|맺|합류|제휴|[.!?]\s).){0,4
                          r"(?:와|과)\s?(?:대조|비교))")
 _PERSON_AFTER = re.compile(r"^\s(?:[가-힣]{2,4}\s)?(?:대표이사|대표|회장|부회장|사장|부사장|전무|상무|CEO|CTO|총장|원장|장관|차관|"
                            r"이사장|행장|청장|시장|군수|부문장|본부장|센터장|실장|단장)(?:[은는이가을를과와의도]|\s|$|[,.)·])")
+_VENUE_AFTER = re.compile(r"^\s(?:[가-힣A-Za-z0-9]+\s){0,2}[가-힣A-Za-z0-9]{1,12}에서(?=[\s,)]|$)")
 _PLACE_AFTER = re.compile(r"^\s?(?:사옥|본사|본관|빌딩|타워|캠퍼스|회의실|사무실|청사|연구센터|컨벤션|광화문|판교|분당|우면)")
 
 
@@ -86,7 +88,8 @@ def _side_mention(text: str, start: int, end: int) -> bool:
     after = text[end:end + 50]
     m = re.match(r"[은는이가와과의]?", after)
     rest = after[m.end():] if m and m.group(0) in ("", "의") else after
-    return bool(_SIDE_AFTER.match(after) or _PERSON_AFTER.match(rest) or _PLACE_AFTER.match(after))
+    return bool(_SIDE_AFTER.match(after) or _PERSON_AFTER.match(rest) or _PLACE_AFTER.match(after)
+                or _VENUE_AFTER.match(after))
 
 
 JOIN_PARTICIPATE = re.compile(r"(?:얼라이언스|협의체|협의회|컨소시엄|원\s?팀|동맹|연합체|연합군|포럼|네트워크|드림팀|협력체|"
@@ -94,11 +97,11 @@ JOIN_PARTICIPATE = re.compile(r"(?:얼라이언스|협의체|협의회|컨소시
 EXISTING_MEMBERS = re.compile(r"참여하고\s?있|참여\s?중인|참여\s?중이|참여해\s?(?:온|왔)|참여하는|소속된|회원사로\s?있")
 BACKGROUND = re.compile(r"^\s*(?:한편|앞서|또한\s?앞서)|바\s?있다|지난해|작년")
 
-POLITICS = re.compile(r"한\s?[·ㆍ-]?\s?미\s?동맹|한미일|韓美|韓·美|한\s?[·ㆍ]?\s?미\s?정상|정상\s?회담|안보|북핵|국방|군사|방위|"
-                      r"핵\s?억제|확장\s?억제|외교\s?(?:안보|정책|장관)|동맹국|우방국|국회|여당|야당|총선|대선|선거|정당|당대표")
+POLITICS = re.compile(r"한\s?[·ㆍ-]?\s?미\s?동맹|한미일|韓美|韓·美|한\s?[·ㆍ]?\s?미\s?정상|정상\s?회담|안보|북핵|국방|군사|(?<!전)방위|"
+                      r"핵\s?억제|확장\s?억제|외교\s?(?:안보|정책|장관)|동맹국|우방국|국회|여당|야당|총선|대선|선거|정당(?![한하성화])|당대표")
 NON_AI_SUBJECT = re.compile(r"관광|수소|탄소\s?중립|ESG|소상공인|금융\s?지원|특별\s?출연|일자리|복지|봉사|기부|후원|장학|헌혈|"
                             r"문화\s?예술|체육|농산물|먹거리|환경\s?정화|산림|국립공원|재활용|폐기물|의료\s?봉사|물류|보증")
-LAUNCH = re.compile(r"앞장|주도(?:한다|했다|하는)|이끈다|출시|공개|선보|선봬|론칭|런칭|인증|획득|수상|채용|실적|영업이익|매출|자체\s?개발|오픈\s?소스|"
+LAUNCH = re.compile(r"(?:AI|인공지능)\s?도입|탈바꿈|앞장|주도(?:한다|했다|하는)|이끈다|출시|공개|선보|선봬|론칭|런칭|인증|획득|수상|채용|실적|영업이익|매출|자체\s?개발|오픈\s?소스|"
                     r"업데이트|탑재|선언|비전|청사진|리포트|보고서|개원|개소|특화\s?모델|신제품")
 EDU_EVENT = re.compile(r"입교|수료|교육생|모집|경쟁률|사관학교|\d+\s?기\s?(?:교육|과정|입|모집|생)|페스티벌|축제|박람회|"
                        r"전시회|공모전|해커톤|경진\s?대회|채용\s?설명회|설명회|컨퍼런스(?!\s?콜)|콘퍼런스(?!\s?콜)|개발자\s?(?:행사|대회)")
@@ -107,7 +110,7 @@ ROUNDUP_TITLE = re.compile(r"^\s*[\[【<(]?\s*(?:주간|오늘의|이번\s?주|[
 GENERIC_ALLIANCE = re.compile(r"(?:AI|인공지능)\s?(?:동맹|연합|연합군|협의체|협의회|얼라이언스|컨소시엄|원\s?팀|드림팀|진영)")
 
 # organisations the gazetteer does not know: eojeol stems with these endings (plus Kiwi NNP)
-ORG_SUFFIX_LONG = re.compile(r"(?:대학교|전문대|공대|대학|협회|재단|공사|공단|진흥원|연구원|연구소|혁신원|센터|은행|증권|보험|"
+ORG_SUFFIX_LONG = re.compile(r"(?:대학교|전문대|공대|대학|협회|재단|공사|공단|진흥원|연구원|연구소|혁신원|기술원|평가원|개발원|정보원|학회|기금|센터|은행|증권|보험|"
                              r"생명|그룹|지주|전자|텔레콤|홀딩스|테크놀로지스?|테크|랩스|소프트|시스템즈|솔루션즈|네트웍스|"
                              r"에이아이|AI|로보틱스|모빌리티|의료원|병원|중공업|클라우드|컴퍼니|코리아|위원회|조합|산업|"
                              r"인베스트먼트|파트너스|바이오|제약|엔터프라이즈|시청|군청|구청|도청)$")
@@ -282,9 +285,84 @@ def _sentences(title: str, text: str) -> list[Sentence]:
 # organisations
 # ---------------------------------------------------------------------------------------------
 def _norm_unresolved(stem: str) -> str:
-    stem = PLACE_PREFIX.sub("", stem).strip(" '\"‘’“”·,()")
+    stem = PLACE_PREFIX.sub("", stem).strip(" '\"‘’“”·,()△▲▷▶■◆●□◇※")
+    stem = PLACE_PREFIX.sub("", stem).strip()
     stem = re.sub(r"대학교$", "대", stem)
+    stem = re.sub(r"대학교(?=\S*병원$)", "대", stem)        # 한림대학교동탄성심병원 -> 한림대동탄성심병원
     return stem
+
+
+# a head's title in brackets right after a name: "순천향대학교(총장 OOO)", "OO기술원(원장 OOO)은"
+_BRACKET_HEAD = re.compile(r"\(\s?(?:대표이사|대표|회장|사장|총장|원장|단장|시장|군수|구청장|도지사|청장|이사장|소장|센터장|"
+                           r"병원장|학장|의장|협회장|위원장|행장)")
+# a descriptor right before a name: "의료 AI 전문기업인 아이브엠과", "팹리스 기업 에임퓨처와"
+_DESCRIPTOR_BEFORE = re.compile(r"(?:기업|업체|스타트업|전문기업|전문업체|회사|팹리스|개발사|운영사|제조사|벤처)(?:인)?\s$")
+# a university's hospital written apart: "고려대학교 구로병원"
+_UNI_BEFORE = re.compile(r"([가-힣]{1,6}대)(?:학교)?\s$")
+# members listed together: "A, B, C 등 6개 기업", "△A △B", "A·B·C"
+_LIST_ITEM = r"(?:㈜|\(주\))?\s?[가-힣A-Za-z0-9&+.\-]{2,20}(?:\s?㈜|\(주\))?(?:\([^()]{1,30}\))?"
+_LIST_SEP = r"(?:\s?[,·、]\s?|\s[△▲]\s?)"
+_LIST_RUN = re.compile(r"(?<![^\s△▲(])" + _LIST_ITEM + r"(?:" + _LIST_SEP + _LIST_ITEM + r")+")
+_LIST_TAIL = re.compile(r"^\s?등\s?(?:총\s?)?\d*\s?(?:개|곳)?\s?(?:사|기업|기관|업체|대학|회사|팹리스|스타트업|단체)")
+_COUNTRY = re.compile(r"^(?:한국|대한민국|미국|중국|일본|독일|프랑스|영국|캐나다|호주|인도|대만|베트남|태국|싱가포르|인도네시아|말레이시아|"
+                      r"사우디(?:아라비아)?|아랍에미리트(?:연합)?|UAE|이스라엘|네덜란드|스페인|이탈리아|스웨덴|핀란드|스위스|러시아|"
+                      r"브라질|멕시코|몽골|카타르|튀르키예|폴란드|유럽|중동|(?:동남|서남|중앙|동북)?아시아|동남아|북미|남미|아프리카|전\s?세계|세계)(?:\(.*\))?$")
+_PARTICLE_END = re.compile(r"(?:와의|과의|와|과|은|는|을|를|의|도|으로|로|에)$")
+
+
+def _list_orgs(text: str, known_spans: list[tuple[int, int]], gz: Gazetteer, kiwi) -> list[tuple[int, int, str]]:
+    """Unknown names listed together with known organisations (or marked ㈜, or "... 등 N개 기업")."""
+    out = []
+    for run in _LIST_RUN.finditer(text):
+        items = []
+        for m in re.finditer(_LIST_ITEM, run.group(0)):
+            st, en = run.start() + m.start(), run.start() + m.end()
+            raw = m.group(0)
+            marked = bool(re.search(r"㈜|\(주\)", raw))
+            name = re.sub(r"㈜|\(주\)", "", raw).strip()
+            gloss = re.search(r"\([^()]*\)$", name)
+            core = name[:gloss.start()].strip() if gloss else name
+            if en == run.end() and not gloss:
+                pm = _PARTICLE_END.search(core)
+                if pm and len(core) - len(pm.group(0)) >= 2:
+                    core = core[:pm.start()]
+            items.append((st, st + len(raw.rstrip()), core, marked, gz.resolve(core) is not None or gz.resolve(name) is not None))
+        if len(items) < 2:
+            continue
+        n_known = sum(1 for *_, k in items if k)
+        tail = bool(_LIST_TAIL.match(text[run.end():run.end() + 20]))
+        anchored = n_known or sum(1 for *_, mk, _ in items if mk) >= 2 or tail
+        if not anchored:
+            continue
+        # the last item must end the list ("C 등", "C와", "C(TTA)와"), not modify the next word ("싱가포르 싱텔")
+        last_ok = bool(re.match(r"\s?(?:등|및|$|[,.)]|[은는이가을를와과의도로에])", text[run.end():run.end() + 3])) or \
+            text[run.end() - 1:run.end()] in (")",) or bool(_PARTICLE_END.search(run.group(0)))
+        for i, (st, en, core, marked, known) in enumerate(items):
+            if i == len(items) - 1 and not last_ok:
+                continue
+            if known or any(not (en <= a or st >= b) for a, b in known_spans):
+                continue
+            stem = _norm_unresolved(core)
+            if not (2 <= len(stem) <= 15) or stem in NOT_ORG or SUBUNIT.search(stem) or not re.search(r"[가-힣A-Za-z]", stem):
+                continue
+            if _COUNTRY.match(stem):
+                continue
+            try:
+                tags = {t.tag for t in kiwi.tokenize(stem)}
+            except Exception:
+                continue
+            strong_list = tail or n_known >= 2
+            if strong_list and 3 <= len(stem) <= 12 and re.fullmatch(r"[가-힣A-Za-z0-9&]+", stem) and \
+                    not re.search(r"(?:다|고|며|서|게|한|된|적|등|및|들)$", stem):
+                out.append((st, en, stem))            # Kiwi splits unseen names ("알파칩스" -> 알파/칩/스)
+                continue
+            if any(tg.startswith(("V", "E", "XSV", "XSA")) for tg in tags):
+                continue
+            nouns_only = tags <= {"NNG", "NNP", "SL", "SN", "SH", "XSN", "NNB"}
+            if marked or "NNP" in tags or "SL" in tags or ORG_SUFFIX_LONG.search(stem) or \
+                    (nouns_only and len(stem) >= 4 and re.fullmatch(r"[가-힣]+", stem) and (tail or n_known >= 2)):
+                out.append((st, en, stem))
+    return out
 
 
 def _unresolved_orgs(sent: Sentence, gz: Gazetteer) -> list[tuple[int, int, str]]:
@@ -339,13 +417,28 @@ def _unresolved_orgs(sent: Sentence, gz: Gazetteer) -> list[tuple[int, int, str]
                 particle = t.form
                 break
         after = text[e:]
-        if PERSON_TITLE.match(after.lstrip("()") if not particle else after[after.find(particle) + len(particle):]):
+        headed = not particle and bool(_BRACKET_HEAD.match(after))     # "OO기술원(원장 OOO)은": an organisation
+        if not headed and PERSON_TITLE.match(after.lstrip("()") if not particle else after[after.find(particle) + len(particle):]):
             continue
         if re.search(r"(?:대표|회장|사장|총장|원장|단장|시장|장관|이사장|교수|CEO|의장|위원장|행장)\s*$", text[max(0, s - 8):s]):
             continue                                   # "(회장 홍길동)" — a person, not an organisation
         partner = particle in ("와", "과", "는", "은", "이", "가", "도", "와의", "과의")
+        described = bool(_DESCRIPTOR_BEFORE.search(text[max(0, s - 12):s]))
+        if described and not (has_nnp or has_sl):
+            try:                                       # in context Kiwi tags names as NNG; alone, a name is NNP
+                described = any(t.tag == "NNP" for x in ("과", "와") for t in kiwi.tokenize(stem + x))
+            except Exception:
+                described = False
+        if re.search(r"(?:AI|에이아이)$", stem) and re.match(r"\s?(?:기술|산업|분야|생태계|서비스|솔루션|모델|플랫폼|반도체|개발|연구|"
+                                                         r"융합|전환|교육|인재|전문)", text[e:e + 8]) and not particle:
+            continue                                   # "의료AI 기술": a field, not a company
         if ORG_SUFFIX_LONG.search(stem) and len(stem) >= 4 and (has_nnp or has_sl):
             ok = True
+        elif headed and len(stem) >= 3 and (has_nnp or has_sl or ORG_SUFFIX_LONG.search(stem) or ORG_SUFFIX_SHORT.search(stem)):
+            ok = True          # "순천향대학교(총장 OOO)"
+        elif described and len(stem) >= 2 and not re.match(r"\d", stem) and (partner or (particle == "" and (has_nnp or has_sl))) and \
+                tags <= {"NNG", "NNP", "SL", "SN", "SH"}:
+            ok = True          # "AI 전문기업인 아이브엠과"
         elif ORG_SUFFIX_SHORT.search(stem) and has_nnp and len(stem) >= 3 and partner:
             ok = True          # "천안시는", "안산시가" (but not "서울 종로구 KT 광화문빌딩")
         elif has_nnp and particle in ("와", "과") and len(stem) >= 5 and re.search(r"[가-힣]", stem):
@@ -357,7 +450,18 @@ def _unresolved_orgs(sent: Sentence, gz: Gazetteer) -> list[tuple[int, int, str]
         # a name matched by the gazetteer inside the stem (e.g. "KAIST경영대학") is not a new org
         if gz.resolve(stem):
             continue
+        if re.search(r"(?:연구소|연구원|연구센터|센터|사업단|대학원|연구실|위원회|본부)$", stem) and \
+                any(b == s - 1 and text[b:s] == " " for a, b in known):
+            continue                                   # "서울대학교 OO연구소": a unit of a named organisation
+        if stem.endswith("병원") and len(stem) <= 8:
+            um = _UNI_BEFORE.search(text[max(0, s - 10):s])
+            if um:                                     # "고려대학교 구로병원" -> 고려대구로병원
+                s, stem = s - len(um.group(0)), um.group(1) + stem
         out.append((s, e, stem))
+    taken = known + [(a, b) for a, b, _ in out]
+    for st, en, stem in _list_orgs(text, taken, gz, kiwi):
+        if stem not in {x for *_, x in out}:
+            out.append((st, en, stem))
     return out
 
 
@@ -563,13 +667,22 @@ def _distinct_name(name: str, gz: Gazetteer, *, quoted: bool) -> bool:
     return len(not_org) >= 2
 
 
+def _clean_alliance_name(name: str, gz: Gazetteer) -> str:
+    name = re.sub(r"\s*\([^()]{1,20}\)\s*(?=\S)", " ", name).strip()
+    name = re.sub(r"^제\s?\d+\s?[회차기]\s+", "", name)
+    m = re.match(r"^([^\s-]+)\s?-\s?([^\s-]+)\s+(?=\S)", name)
+    if m and gz.resolve(m.group(1)) and gz.resolve(m.group(2)):
+        name = name[m.end():]
+    return re.sub(r"\s+", " ", name).strip()
+
+
 def _unknown_alliance(sents: list[Sentence], gz: Gazetteer) -> tuple[str, Sentence] | None:
     """The first quoted (or, failing that, bare proper) alliance name in these sentences that is not a
     known alliance: "‘부산 AI 원팀’", "한국어 AI 평가 컨소시엄"."""
     known = gz.is_alliance_alias
     for s in sents:
         for m in QUOTED_ALLIANCE.finditer(s.text):
-            name = re.sub(r"\s+", " ", m.group(1)).strip()
+            name = _clean_alliance_name(re.sub(r"\s+", " ", m.group(1)).strip(), gz)
             if any(not (m.end(1) <= a.start or m.start(1) >= a.end) for a in s.alliances):
                 continue
             if not known(name) and _distinct_name(name, gz, quoted=True):
@@ -599,7 +712,7 @@ def _unknown_alliance(sents: list[Sentence], gz: Gazetteer) -> tuple[str, Senten
                 start, prev_start = t.start, t.start
             if start is None:
                 continue
-            name = re.sub(r"\s+", " ", s.text[start:m.end()]).strip(" -")
+            name = _clean_alliance_name(re.sub(r"\s+", " ", s.text[start:m.end()]).strip(" -"), gz)
             if not known(name) and _distinct_name(name, gz, quoted=False):
                 return name, s
     return None
@@ -609,8 +722,25 @@ _ALLIANCE_NOUN = re.compile(r"얼라이언스|협의체|협의회|컨소시엄|�
                             r"드림팀|협력체|Alliance")
 
 
+# "X은 지난해 2월 ... 출범한 산학연 협의체다": a definition of an existing alliance, not its founding
+_PAST_TIME = r"(?:지난해|작년|지난달|지난\s?\d{1,2}\s?월|\d{4}\s?년|올해\s?\d{1,2}\s?월)"
+_DEFINITIONAL_FOUNDING = re.compile(_PAST_TIME + r"[^.!?]{0,60}?((?:출범|결성|발족|창립|설립)(?:한|된|했던))\s(?:[^\s.]+\s){0,3}[^\s.]*?"
+                                    r"(?:이다|다|이며|으로|로|인)(?=[\s.,]|$)")
+# a founding stated as the main predicate ("... 을 발족했다") beats the meeting it happened at ("CEO 서밋")
+_FOUNDED_FINITE = re.compile(r"(?:출범|발족|결성|창립)(?:했|시켰|시켜|한다고|됐|하며|하고)")
+_RECURRING_MEETING = re.compile(r"정기|전체\s?회의|\d+\s?차\s?(?:회의|총회|서밋)|출범\s?\d+\s?(?:주년|년)|성과")
+
+
+def _mask_background_founding(text: str) -> str:
+    m = _DEFINITIONAL_FOUNDING.search(text)
+    if not m:
+        return text
+    return text[:m.start(1)] + "_" * (m.end(1) - m.start(1)) + text[m.end(1):]
+
+
 def _event_type(texts: list[str], n_alliances: int) -> tuple[str, str | None]:
     """Event class of the main tie, by priority over the party sentences (title and lead)."""
+    texts = [_mask_background_founding(t) for t in texts]
     joined = " ".join(texts)
     has_alliance_noun = bool(_ALLIANCE_NOUN.search(joined)) or n_alliances > 0
     for ev, rx in EVENT_CUES.items():
@@ -623,6 +753,8 @@ def _event_type(texts: list[str], n_alliances: int) -> tuple[str, str | None]:
             continue
         if ev in ("founded", "summit", "joined", "left") and not has_alliance_noun:
             continue
+        if ev == "summit" and _FOUNDED_FINITE.search(joined) and not _RECURRING_MEETING.search(joined):
+            continue                      # founded at its first summit: the founding is the event
         if ev == "mou" and texts and not EVENT_CUES["mou"].search(texts[0]):
             jr = EVENT_CUES["joint_research"].search(texts[0])
             if jr:
@@ -708,6 +840,7 @@ def classify(title: str, text: str, published_at: date | datetime | str | None =
     if gate and an.features.get("tie_ai", 0) > 0:
         for s in an.party_sents:
             for st, en, name in _unresolved_orgs(s, gz):
+                s.orgs = [o for o in s.orgs if not (o[3] and st <= o[0] and o[1] <= en and (o[0], o[1]) != (st, en))]
                 s.orgs.append((st, en, name, False))
                 unresolved[name] = unresolved.get(name, 0) + 1
         if unresolved:
