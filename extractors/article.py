@@ -35,7 +35,7 @@ from .urls import host_of
 
 __all__ = ["EXTRACTOR_VERSION", "MAX_HTML_BYTES", "extract_article", "clean_text"]
 
-EXTRACTOR_VERSION = "ko-2025.2"
+EXTRACTOR_VERSION = "ko-2025.3"
 MAX_HTML_BYTES = 10_000_000          # larger pages fail fast with reason "too_large"
 MIN_BODY_CHARS = 40                  # shorter bodies are "no_article"
 SLOW_PATH_MAX_CHARS = 1_500_000      # bigger pages skip htmldate's date search (it costs seconds there)
@@ -421,8 +421,10 @@ def _jsonld_body(pd: PageData) -> list[str]:
 def _trafilatura_body(text: str, url: str) -> list[str]:
     try:
         import trafilatura
+        # deduplicate=False: trafilatura's dedup cache is process-wide, so a second page sharing paragraphs
+        # (a syndicated story, a re-extraction) would lose them; clean_paragraphs dedupes within the page
         out = trafilatura.extract(text, url=url, include_comments=False, include_tables=False,
-                                  deduplicate=True, favor_recall=True)
+                                  deduplicate=False, favor_recall=True)
     except Exception:  # the fallback must never turn into an unhandled error
         return []
     return [line for line in (out or "").splitlines() if line.strip()]
@@ -442,6 +444,15 @@ def clean_text(text: str) -> str:
 
 def _chars(paras: list[str]) -> int:
     return sum(len(p) for p in paras)
+
+
+def _covers(bigger: list[str], smaller: list[str], share: float = 0.8) -> bool:
+    """Whether ``bigger`` holds (nearly) all of ``smaller``'s word 4-grams."""
+    def grams(paras: list[str]) -> set[tuple[str, ...]]:
+        words = re.findall(r"\w+", " ".join(paras).lower())
+        return {tuple(words[i:i + 4]) for i in range(max(0, len(words) - 3))}
+    small = grams(smaller)
+    return bool(small) and len(small & grams(bigger)) >= share * len(small)
 
 
 def _loose(s: str) -> str:
@@ -514,10 +525,15 @@ def extract_article(data: bytes, *, url: str, http_charset: str | None = None) -
     # the dateline byline that portals keep in the description and the cleaner strips from the body)
     desc = _loose(strip_affixes(meta.description or ""))[:20]
     suspicious = len(desc) >= 15 and desc in _loose(visible) and desc not in _loose(" ".join(body))
-    if _chars(body) < 200 or suspicious:
-        cand = clean_paragraphs(_trafilatura_body(text, url), title=title, drop_lines=drop)
-        if (suspicious and desc in _loose(" ".join(cand))) or _chars(cand) > 1.5 * _chars(body) + 100:
-            body = cand
+    # trafilatura as a second opinion (it costs less than our 2x-trafilatura time budget): when the DOM
+    # gave too little, disagreed with the description, or found only part of what trafilatura finds —
+    # a body split across sibling containers on a layout the container scoring has not seen
+    cand = clean_paragraphs(_trafilatura_body(text, url), title=title, drop_lines=drop)
+    if (_chars(body) < 200 or suspicious) and (
+            (suspicious and desc in _loose(" ".join(cand))) or _chars(cand) > 1.5 * _chars(body) + 100):
+        body = cand
+    elif _chars(cand) > 1.3 * _chars(body) + 50 and _covers(cand, body):
+        body = cand
 
     if _chars(body) < MIN_BODY_CHARS:
         raise ExtractionError("no_article", "no article body found on the page")

@@ -217,3 +217,23 @@ def test_a_body_sentence_mentioning_a_columnist_is_not_a_byline():
     page = _page("<p>은퇴한 감독 출신 인기 칼럼니스트가 새 시즌 판도를 전망했다. 낯익은 이름도 많다.</p>" + _BODY)
     art = extract_article(page, url="https://www.garam.example/view/3")
     assert art.authors == []
+
+
+def test_body_split_across_sibling_containers_is_recovered_whole():
+    """An ad and a related-articles box between two halves of the body: the container scoring alone
+    keeps one half; trafilatura's second opinion covers it and holds the rest, so the whole body wins."""
+    art = extract_article((FIXTURES / "split_body.html").read_bytes(), url="https://www.example.co.kr/news/1")
+    paras = art.body.split("\n\n")
+    assert len(paras) == 7
+    assert paras[0].startswith("국내 인공지능 반도체 기업들이 공동 검증 센터를")
+    assert paras[-1] == "센터는 해외 칩 업체에도 같은 조건의 검증을 열어 둘 방침이다."
+    assert "관련기사" not in art.body and "광고 배너" not in art.body
+
+
+def test_the_same_page_twice_in_one_process_gives_the_same_body():
+    """trafilatura's process-wide dedup cache must not eat paragraphs on a second extraction
+    (re-extraction in `radar reprocess`, or syndicated copies in one pass)."""
+    data = (FIXTURES / "split_body.html").read_bytes()
+    first = extract_article(data, url="https://www.example.co.kr/news/1").body
+    second = extract_article(data, url="https://www.example.co.kr/news/1").body
+    assert first == second
