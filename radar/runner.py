@@ -43,11 +43,28 @@ def progress_display():
         bars.update(ids[stage], completed=done, total=total)
 
     progress.add_listener(update)
+    redirected = _route_prefect_console(bars.console)   # log lines print above the bars, not through them
     with bars:
         try:
             yield
         finally:
             progress.remove_listener(update)
+            for handler, console in redirected:
+                handler.console = console
+
+
+def _route_prefect_console(console) -> list:
+    import logging
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
+    redirected = []
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, PrefectConsoleHandler) and all(handler is not h for h, _ in redirected):
+                redirected.append((handler, handler.console))
+                handler.console = console
+    return redirected
 
 
 def print_summary(counts: dict, seconds: float, db_path: Path, out=sys.stdout) -> None:
