@@ -118,6 +118,7 @@ def sql(query: str, db: Optional[Path] = DbOption,
     for row in rows:
         table.add_row(*["" if v is None else str(_jsonable(v)) for v in row])
     Console(width=max(120, Console().width)).print(table)
+    sys.stdout.flush()   # the row count goes to stderr: keep it after the table
     typer.echo(f"({len(rows)} rows)", err=True)
 
 
