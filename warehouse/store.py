@@ -414,9 +414,13 @@ class Warehouse:
         """Check an existing file read-only (so a foreign file is never opened for writing)."""
         con = _connect(self.path, read_only=True, wait_seconds=self.lock_wait_seconds)
         try:
-            version, problem = _version_of(con)
+            return self._checked_version(con)
         finally:
             con.close()
+
+    def _checked_version(self, con) -> int:
+        """The file's schema version; a foreign or newer-than-code file is refused (never modified)."""
+        version, problem = _version_of(con)
         if version is None:
             raise NotAWarehouse(f"{self.path} is a DuckDB file but not an alliance-radar warehouse: {problem}; "
                                 f"it was left untouched — pick another --db path")
@@ -432,13 +436,7 @@ class Warehouse:
         con = _connect(self.path, read_only=True, wait_seconds=self.lock_wait_seconds)
         try:
             if not self._verified:
-                version, problem = _version_of(con)
-                if version is None:
-                    raise NotAWarehouse(f"{self.path} is a DuckDB file but not an alliance-radar warehouse: "
-                                        f"{problem}")
-                if version > SCHEMA_VERSION:
-                    raise SchemaTooNew(f"{self.path} has schema version {version} but this alliance-radar "
-                                       f"understands up to {SCHEMA_VERSION}; upgrade alliance-radar")
+                self._checked_version(con)
             yield con
         finally:
             con.close()
