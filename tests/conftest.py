@@ -19,6 +19,9 @@ os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("PREFECT_PROFILE", None)
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Prefect's ephemeral API server imports for 10-15 s on a slow 2-core machine (more while other tests
+# run); its default 20 s start-up timeout then fails whole flow tests for no reason of ours.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 import pytest
 from servers import WebhookReceiver
