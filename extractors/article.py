@@ -28,9 +28,9 @@ from lxml import etree, html as lxml_html
 from .boilerplate import (clean_paragraphs, default_rules, is_body_paragraph, is_sentence, normalize_line,
                           rules_fingerprint, strip_affixes)
 from .decode import decode_html
-from .metadata import (PageData, collect_page_data, extract_metadata, find_authors, load_outlets,
-                       names_from_byline)
+from .metadata import PageData, collect_page_data, extract_metadata, find_authors
 from .models import Article, ExtractionError
+from .outlets import Layout, load_outlets
 from .urls import host_of
 
 __all__ = ["EXTRACTOR_VERSION", "MAX_HTML_BYTES", "extract_article", "clean_text"]
@@ -110,35 +110,18 @@ def _long_runs(el, limit: int) -> int:
     return min(limit, int(_LONG_RUNS(el)))
 
 
-def _select(tree, selector: str):
-    """Tiny selector support for per-outlet overrides: tag, .class, #id, tag.class, tag#id."""
-    m = re.fullmatch(r"\s*([a-zA-Z0-9]*)(?:([.#])([\w-]+))?\s*", selector)
-    if not m:
-        return []
-    tag, kind, name = m.group(1) or None, m.group(2), m.group(3)
-    out = []
-    for el in tree.iter(tag) if tag else tree.iter():
-        if not isinstance(el.tag, str):
-            continue
-        if kind == "." and name not in (el.get("class") or "").split():
-            continue
-        if kind == "#" and el.get("id") != name:
-            continue
-        out.append(el)
-    return out
-
-
 _BYLINE_CLASS = re.compile(r"byline|journalist|reporter|writer|author")
 
 
-def _prune(root, extra_drop: tuple[str, ...] = (), bylines: list[str] | None = None) -> None:
-    """Drop non-content tags and boilerplate containers in place. Texts of byline-like containers are
-    appended to ``bylines`` (they name the authors) before they go."""
+def _prune(root, extra_drop: tuple = (), bylines: list[str] | None = None) -> None:
+    """Drop non-content tags and boilerplate containers in place (``extra_drop``: compiled selectors of the
+    outlet's layout). Texts of byline-like containers are appended to ``bylines`` (they name the authors)
+    before they go."""
     rules = default_rules()
     drop_tags = set(rules.dom_drop_tags)
     doomed = []
-    for sel in extra_drop:
-        doomed.extend(_select(root, sel))
+    for xp in extra_drop:
+        doomed.extend(xp(root))
     stack = list(root)
     while stack:
         el = stack.pop()
@@ -289,16 +272,16 @@ def _region(recs: list[_Rec], best) -> list[_Rec]:
     return out
 
 
-def _dom_body(tree, override, bylines: list[str]) -> tuple[list[str], list[str]]:
+def _dom_body(tree, layout: Layout | None, bylines: list[str]) -> tuple[list[str], list[str]]:
     """(paragraphs, all visible lines) from the DOM."""
     body = tree.find(".//body")
     root = body if body is not None else tree
-    _prune(root, override.drop if override else (), bylines)
+    _prune(root, layout.drop_xpaths if layout else (), bylines)
     recs = _linearize(root)
     allrecs = [r.text for r in recs]
     best = None
-    if override and override.body:
-        found = _select(root, override.body)
+    if layout is not None and layout.body_xpath is not None:
+        found = layout.body_xpath(root)
         best = found[0] if found else None
     if best is None:
         best, score = _best_container(recs)
@@ -492,14 +475,14 @@ def extract_article(data: bytes, *, url: str, http_charset: str | None = None) -
     visible = " ".join(_VISIBLE_TEXT(tree)[:20000])
     # metadata first: the body step below prunes the tree (dates and bylines often sit in pruned boxes)
     meta = extract_metadata(tree, pd, url, visible, visible[:5000], allow_slow=len(text) < SLOW_PATH_MAX_CHARS)
-    override = outlets.override_for(host, meta.published_at) if host else None
+    layout = outlets.layout_for(host, meta.published_at) if host else None
 
     byline_boxes: list[str] = []
-    dom_paras, all_lines = _dom_body(tree, override, byline_boxes)
+    dom_paras, all_lines = _dom_body(tree, layout, byline_boxes)
     byline_tiers = _byline_tiers(dom_paras, byline_boxes, all_lines)
 
     title = meta.title
-    if override and override.title_from == "first_body_line":
+    if layout and layout.title_from == "first_body_line":
         for p in dom_paras:                 # only lines before the first body paragraph qualify
             if is_body_paragraph(p):
                 break

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
-from pathlib import Path
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from .boilerplate import default_rules, normalize_line
 from .models import KST
+from .outlets import load_outlets
 from .urls import canonical_url, host_of, registrable_domain
-
-OUTLETS_FILE = Path(__file__).resolve().parent / "rules" / "outlets.toml"
 
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
                  "backgroundnewsarticle", "reviewnewsarticle", "blogposting", "socialmediaposting", "techarticle",
@@ -61,64 +57,6 @@ _META_DATE_KEYS = (
     "article.published", "dc.date.issued", "dcterms.issued", "dc.date.created", "dcterms.created", "dc.date",
     "sailthru.date", "parsely-pub-date", "date", "nv:news:published_time", "article:published_date", "datecreated",
 )
-
-
-@dataclass
-class OutletOverride:
-    domain: str
-    valid_from: date | None = None
-    valid_until: date | None = None
-    title_from: str | None = None
-    drop: tuple[str, ...] = ()
-    body: str | None = None
-    why: str = ""
-
-
-@dataclass
-class Outlets:
-    domains: dict[str, str]
-    overrides: list[OutletOverride] = field(default_factory=list)
-
-    def outlet_for(self, host: str) -> str | None:
-        host = host.lower()
-        labels = host.split(".")
-        for i in range(len(labels) - 1):
-            name = self.domains.get(".".join(labels[i:]))
-            if name:
-                return name
-        return None
-
-    def override_for(self, host: str, when: datetime | None = None) -> OutletOverride | None:
-        dom = registrable_domain(host) if host else ""
-        cands = [o for o in self.overrides if o.domain in (dom, host)]
-        if not cands:
-            return None
-        if when is not None:
-            d = when.date()
-            fitting = [o for o in cands if (o.valid_from is None or o.valid_from <= d)
-                       and (o.valid_until is None or d <= o.valid_until)]
-            if fitting:
-                cands = fitting
-            else:
-                return None
-        return max(cands, key=lambda o: o.valid_from or date.min)
-
-
-def _as_date(v) -> date | None:
-    if v is None or isinstance(v, date):
-        return v
-    return date.fromisoformat(str(v))
-
-
-@lru_cache(maxsize=1)
-def load_outlets(path: Path | str = OUTLETS_FILE) -> Outlets:
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    overrides = []
-    for o in data.get("override", []):
-        overrides.append(OutletOverride(
-            domain=o["domain"], valid_from=_as_date(o.get("valid_from")), valid_until=_as_date(o.get("valid_until")),
-            title_from=o.get("title_from"), drop=tuple(o.get("drop", ())), body=o.get("body"), why=o.get("why", "")))
-    return Outlets(domains=dict(data.get("domains", {})), overrides=overrides)
 
 
 # ------------------------------------------------------------------------------------------ page data
