@@ -3,10 +3,13 @@
 ``clean_paragraphs`` is the text-level cleaner the article extractor runs on every body, and that
 ``extractors.article.clean_text`` exposes for plain text. Steps, in order:
 
-1. per line: drop lines a ``line`` rule matches (bylines, copyright, captions, widgets...), portal
+1. per line: ``keep`` rules protect a line from everything below (speaker labels of broadcast transcripts);
+   drop lines a ``line`` rule matches (bylines, copyright, captions, sign-offs, widgets...), portal
    junk lines (runs of ids and numbers), the outlet's bare name and the headline itself;
    ``list`` rules drop a related/most-read heading with the short lines under it; ``tail`` rules end
-   the body once a body paragraph has been seen (comment boxes, blog category footers);
+   the body once a body paragraph has been seen (comment boxes, tip blocks, blog category footers);
+   ``end`` rules drop a line only when no body paragraph follows it (a sign-off that would be body text
+   anywhere else);
 2. strip ``prefix`` / ``suffix`` matches (dateline bylines, bylines and e-mails glued to the last sentence);
 3. drop the short non-sentence lines that precede the first body paragraph (headline, kicker, subtitle);
 4. collapse a body pasted twice — also when the second copy was spliced into the middle of a sentence;
@@ -26,12 +29,13 @@ from pathlib import Path
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 BOILERPLATE_FILE = RULES_DIR / "boilerplate.toml"
 
-SCOPES = ("line", "prefix", "suffix", "list", "tail")
+SCOPES = ("line", "prefix", "suffix", "list", "tail", "end", "keep")
 _WS = re.compile(r"[\s\u00a0\u2000-\u200b\u2028\u2029\u3000\ufeff]+")
 _ZW = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _SENT_END = re.compile(r"(?:[.!?。…]|[다요죠음임함됨]\.?)[\"'”’』」)\]]*\s*$")
 _WORD = re.compile(r"\w+")
+_FOOTER_CLASSES = frozenset({"copyright", "signoff"})   # a line of these classes can close a bundled section
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,11 +275,15 @@ def collapse_repeats(paras: list[str]) -> list[str]:
     return lead + merged
 
 
-def dedupe(paras: list[str]) -> list[str]:
+def dedupe(paras: list[str], exempt: frozenset[str] = frozenset()) -> list[str]:
+    """Exact repeats go, except ``exempt`` lines (speaker labels repeat in every transcript)."""
     seen: set[str] = set()
     out = []
     for p in paras:
         k = _key(p)
+        if p in exempt:
+            out.append(p)
+            continue
         if k and k in seen:
             continue
         seen.add(k)
@@ -283,12 +291,13 @@ def dedupe(paras: list[str]) -> list[str]:
     return out
 
 
-def trim_lead(paras: list[str], max_len: int = 60) -> list[str]:
-    """Drop headline/kicker/subtitle lines (short, not sentences) before the first body paragraph."""
+def trim_lead(paras: list[str], max_len: int = 60, exempt: frozenset[str] = frozenset()) -> list[str]:
+    """Drop headline/kicker/subtitle lines (short, not sentences) before the first body paragraph;
+    ``exempt`` lines (a transcript's opening [앵커] label) stay."""
     first = next((i for i, p in enumerate(paras) if is_body_paragraph(p)), None)
     if not first:
         return paras
-    kept = [p for p in paras[:first] if len(p) > max_len or is_sentence(p)]
+    kept = [p for p in paras[:first] if len(p) > max_len or is_sentence(p) or p in exempt]
     return kept + paras[first:]
 
 
@@ -299,6 +308,10 @@ def clean_paragraphs(paras: list[str], *, title: str | None = None, drop_lines: 
     """Apply the boilerplate table to a list of paragraphs/lines; returns the clean paragraphs."""
     rs = rules or default_rules()
     line_rules, list_rules, tail_rules = rs.by_scope("line"), rs.by_scope("list"), rs.by_scope("tail")
+    keep_rules, end_rules = rs.by_scope("keep"), rs.by_scope("end")
+    labels: set[str] = set()           # lines a keep rule protects
+    ends: list[int] = []               # positions in ``out`` of lines an end rule matched
+    breaks: set[int] = set()           # positions in ``out`` where a section of a bundle page starts
     banned = {_key(x) for x in drop_lines if x and _key(x)}
     title_key = _key(title) if title else ""
     units = [u for u in (normalize_line(p) for p in paras) if u]
@@ -308,6 +321,10 @@ def clean_paragraphs(paras: list[str], *, title: str | None = None, drop_lines: 
     while i < len(units):
         u = units[i]
         i += 1
+        if keep_rules and _line_rule(u, keep_rules):
+            out.append(u)
+            labels.add(u)
+            continue
         if _line_rule(u, tail_rules):
             if seen_body:
                 break
@@ -316,7 +333,12 @@ def clean_paragraphs(paras: list[str], *, title: str | None = None, drop_lines: 
             while i < len(units) and len(units[i]) < 80 and not is_body_paragraph(units[i]):
                 i += 1
             continue
-        if _line_rule(u, line_rules) or is_junk_line(u, rs):
+        hit = _line_rule(u, line_rules)
+        if hit is not None:
+            if hit.cls in _FOOTER_CLASSES and len(u) >= 15 and seen_body:
+                breaks.add(len(out))     # a footer mid-page: what follows is another article's section
+            continue
+        if is_junk_line(u, rs):
             continue
         k = _key(u)
         if k and (k in banned or (title_key and k == title_key)):
@@ -326,9 +348,27 @@ def clean_paragraphs(paras: list[str], *, title: str | None = None, drop_lines: 
             continue
         if _line_rule(u, line_rules):
             continue
+        if end_rules and _line_rule(u, end_rules):
+            ends.append(len(out))
         out.append(u)
         if is_body_paragraph(u):
             seen_body = True
-    out = trim_lead(out)
-    out = collapse_repeats(out)
-    return dedupe(out)
+    for j in ends:
+        # a sign-off followed by a short non-sentence line (the next section's headline or kicker) closes a
+        # section of a page that bundles several articles
+        if j + 1 < len(out) and len(out[j + 1]) <= 60 and not is_sentence(out[j + 1]) and out[j + 1] not in labels:
+            breaks.add(j + 1)
+    exempt = frozenset(labels)
+    cleaned: list[str] = []
+    bounds = sorted(b for b in breaks if 0 < b < len(out))
+    for start, stop in zip([0] + bounds, bounds + [len(out)]):
+        sec = out[start:stop]
+        # within a section: a sign-off is its last words (dropped when no body paragraph follows), and the
+        # short lines before its first body paragraph are its headline/kicker/subtitle
+        mine = {j - start for j in ends if start <= j < stop}
+        if mine:
+            last_body = max((j for j, p in enumerate(sec) if is_body_paragraph(p) and p not in labels), default=-1)
+            sec = [p for j, p in enumerate(sec) if not (j in mine and j > last_body)]
+        cleaned.extend(trim_lead(sec, exempt=exempt))
+    out = collapse_repeats(cleaned)
+    return dedupe(out, exempt)

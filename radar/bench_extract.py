@@ -32,6 +32,13 @@ LEAK_MARKERS = (
     re.compile(r"본문\s*(?:으로)?\s*바로\s*가기|상태바|기사\s*제보"),
     re.compile(r"[\[(]\s*사진\s*(?:제공)?\s*=|사진\s*=\s*\S"),
     re.compile(r"기사\s*URL이\s*복사"),
+    # broadcast transcripts: reporter sign-offs and anchor hand-offs, tip blocks, radio copyright notes
+    re.compile(r"(?:KBS|MBC|SBS|YTN|JTBC|MBN|TBS|OBS|채널\s*A|TV\s*조선|연합뉴스\s*TV|MTN|머니투데이방송)\s*(?:뉴스\s*)?"
+               r"[가-힣]{2,4}(?:입니다|이었습니다|였습니다)\.?\s*$"),
+    re.compile(r"^\s*(?:[가-힣·\s]{1,16}\s)?[가-힣]{2,4}\s?(?:기자|특파원)(?:입니다|가 보도합니다|(?:의 )?보도입니다|가 취재했습니다)\.?\s*$"),
+    re.compile(r"당신의 제보가 뉴스가 됩니다|기사\s*문의\s*및\s*제보|제보하기|인터뷰 자료의 저작권"),
+    # portal summary boxes and keyword lines
+    re.compile(r"자동\s*추출\s*기술로\s*요약|요약봇|^\s*(?:#[^\s#]+\s*){2,}$"),
 )
 
 TARGETS = {"page_f1": 0.97, "mean_f1": 0.98, "leaks": 0, "max_time_ratio": 2.0}
