@@ -1,0 +1,88 @@
+"""Broadcast transcripts, portal wrappers and pages bundling several articles, as a reader of the body sees
+them: speaker labels and spoken text in order; no sign-offs, hand-offs, e-mails, tip blocks, summary boxes,
+keyword lines or per-section copyright footers. Fixtures are this project's own text, modelled on the page
+structures of broadcasters (KBS-style transcript), Naver (2023, with the 요약 box), zum and digest pages."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from extractors.article import clean_text, extract_article
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+
+
+def extract(name: str, url: str):
+    return extract_article((FIXTURES / name).read_bytes(), url=url)
+
+
+def assert_in_order(body: str, *parts: str) -> None:
+    pos = -1
+    for part in parts:
+        i = body.find(part, pos + 1)
+        assert i > pos, f"missing or out of order: {part[:40]}"
+        pos = i
+
+
+def assert_absent(body: str, *junk: str) -> None:
+    for j in junk:
+        assert j not in body, f"leaked: {j}"
+
+
+def test_broadcast_transcript_keeps_speaker_labels_and_drops_signoff_handoff_email_and_tips():
+    art = extract("broadcast_transcript.html", "https://news.kbs.co.kr/news/pc/view/view.do?ncd=1")
+    paras = art.body.split("\n\n")
+    assert paras[0] == "[앵커]"                                 # the opening label is not a kicker to trim
+    assert_in_order(art.body, "[앵커]", "봄철 서해안 갯벌에서는", "[리포트]", "해가 진 뒤 충남 태안의",
+                    "[윤바다/태안해양경찰서 경위 : \"예전에는", "[기자]", "어민들은 단속 강화를",
+                    "▶ 인터뷰 : 서갯벌 / 태안 어촌계장", "\"불법 채취가 줄면", "한 달 뒤 모두 지우겠다고 밝혔습니다.")
+    assert paras[-1] == "해경은 촬영 영상을 한 달 뒤 모두 지우겠다고 밝혔습니다."
+    assert_absent(art.body, "한가람 기자입니다", "KBS 뉴스 한가람입니다", "촬영기자", "영상편집", "제보하기", "전화 :",
+                  "@", "카카오톡", "해경, 서해안 갯벌에 감시 드론", "좋아요", "Copyright")
+    assert art.title == "갯벌 드론으로 불법 조업 잡는다"
+
+
+def test_labels_repeat_in_a_transcript_and_each_one_stays():
+    out = clean_text("\n".join(["[앵커]", "첫 질문은 이번 협약의 배경이 무엇이냐는 것입니다. 왜 지금 손을 잡았습니까?",
+                                "[기자]", "두 회사는 올해 초부터 공동 개발을 논의해 왔고, 지난달 시제품이 나오면서 속도가 붙었습니다.",
+                                "[앵커]", "앞으로 일정은 어떻게 됩니까?",
+                                "[기자]", "다음 달 시범 서비스를 시작하고 연말에 정식으로 출시할 계획입니다. 지금까지 경제부 서다인이었습니다."]))
+    assert out.split("\n\n")[0::2] == ["[앵커]", "[기자]", "[앵커]", "[기자]"]
+
+
+def test_naver_2023_page_without_summary_box_caption_or_byline():
+    art = extract("naver2023_summary.html", "https://n.news.naver.com/mnews/article/999/0000054321?sid=105")
+    assert art.body.startswith("가람전자가 누리대학교와 손잡고")     # dateline byline cut from the lead
+    assert_in_order(art.body, "가람전자가 누리대학교와 손잡고", "연구소는 통신이 끊긴 상태에서도",
+                    "가장 큰 의미\"라고 말했다.")
+    assert_absent(art.body, "스마트폰 안에서 도는 AI 모델 목표", "연구 인력 40명 규모로 출발", "자동 추출 기술로",
+                  "연구소는 다음 달 문을 연다", "시제품을 살펴보고 있다", "jihu@", "물결경제 강지후 기자", "Copyright")
+    assert art.outlet == "물결경제" and art.authors == ["강지후"]
+
+
+def test_zum_page_without_keyword_line_wire_dateline_or_related_list():
+    art = extract("zum_keyword.html", "https://news.zum.com/articles/90000001")
+    assert art.body.startswith("물류 기업 새벽물류가 경기 화성의")
+    assert art.body.endswith("다른 단지로 넓힐지 정하기로 했다.")
+    assert_absent(art.body, "키워드", "#배송로봇", "(세종=가람일보)", "노유나 기자", "yuna@", "저작권자", "관련 뉴스",
+                  "배송 로봇 규제 풀린다")
+
+
+def test_bundle_page_keeps_every_section_without_its_footer_byline_or_headline():
+    art = extract("bundle_sections.html", "https://report.garam.example/daily/2026-07-09")
+    assert_in_order(art.body, "부산항만공사가 신항 터미널에", "다른 부두에도 적용할지 검토한다.",
+                    "지역 병원 세 곳이 음성으로", "노인 환자부터 쓰게 된다.")
+    assert_absent(art.body, "[헤럴드경제=", "(세종=연합뉴스)", "yoonseul@", "doyun@", "ⓒ", "저작권자", "무단",
+                  "서윤슬 기자", "지역 병원 세 곳, 진료 예약 도우미 공동 개발")
+
+
+def test_dateline_bylines_are_stripped_from_the_lead_only():
+    lead = "[헤럴드경제=서윤슬 기자] 중견 로봇 기업이 지역 대학 두 곳과 물류 로봇용 인공지능을 함께 연구하기로 했다."
+    wire = "(세종=연합뉴스) 한도윤 기자 = 정부가 내년부터 항만 자동화 설비에 대한 세액 공제를 늘리기로 했다."
+    assert clean_text(lead) == lead.split("] ", 1)[1]
+    assert clean_text(wire) == wire.split("= ", 1)[1]
+
+
+def test_signoff_words_inside_the_body_survive():
+    body = ("지금까지 확인된 피해 신고는 모두 세 건이었습니다. 당국은 추가 피해가 있는지 조사하고 있습니다.\n"
+            "현장 기자는 주민 대피가 모두 끝났다고 전했습니다. 복구 작업은 내일 아침 다시 시작됩니다.")
+    assert clean_text(body) == body.replace("\n", "\n\n")
