@@ -10,10 +10,15 @@
    the body once a body paragraph has been seen (comment boxes, tip blocks, blog category footers);
    ``end`` rules drop a line only when no body paragraph follows it (a sign-off that would be body text
    anywhere else);
+   a line rule that matched a footer glued to a sentence ("...말했다. 홍길동 기자 hong@x.com") drops only the
+   footer when the prefix/suffix rules can cut it off;
 2. strip ``prefix`` / ``suffix`` matches (dateline bylines, bylines and e-mails glued to the last sentence);
-3. drop the short non-sentence lines that precede the first body paragraph (headline, kicker, subtitle);
+3. split the page into sections at footers (copyright, sign-off, byline, e-mail lines once body text was
+   seen): a page may bundle several articles. In each section drop the short headline-style lines before its
+   first body paragraph (headline, kicker, subtitle: no sentence punctuation), and in a section after a
+   footer that holds no body paragraph, the short non-sentence lines (promo links, box headings, counters);
 4. collapse a body pasted twice — also when the second copy was spliced into the middle of a sentence;
-5. drop exact repeats.
+5. drop exact repeats (not of labels: a transcript repeats [앵커] or [이름 / 직함]).
 """
 from __future__ import annotations
 
@@ -35,7 +40,12 @@ _ZW = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _SENT_END = re.compile(r"(?:[.!?。…]|[다요죠음임함됨]\.?)[\"'”’』」)\]]*\s*$")
 _WORD = re.compile(r"\w+")
-_FOOTER_CLASSES = frozenset({"copyright", "signoff"})   # a line of these classes can close a bundled section
+_FOOTER_CLASSES = frozenset({"copyright", "signoff", "byline", "email"})   # such a line can close an article's section
+_TERMINAL = re.compile(r"[.!?。…][\"'”’』」)\]]*\s*$")
+_INNER_STOP = re.compile(r"[다요죠][.!?]\s+\S")   # sentences inside a line: running text, not a headline
+# a short line wholly in brackets: a speaker or segment label of a transcript ([김경진], [A 씨 / 목격자],
+# ◀ 리포트 ▶); labels repeat in a transcript, so exact repeats of them are not duplicates
+_BRACKETED = re.compile(r"^\s*(?:\[[^\[\]]{1,38}\]|<[^<>]{1,38}>|【[^【】]{1,38}】|〔[^〔〕]{1,38}〕|◀[^◀▶]{1,38}▶)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +55,11 @@ class Rule:
     scope: str
     regex: re.Pattern
     max_len: int | None
+
+    @property
+    def replacement(self) -> str:
+        """What a prefix/suffix match is replaced with: the text of its ``keep`` group, if it has one."""
+        return r"\g<keep>" if "keep" in self.regex.groupindex else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,9 +211,9 @@ def _strip_affixes(line: str, rs: RuleSet) -> str:
     for _ in range(3):
         before = line
         for r in rs.by_scope("prefix"):
-            line = r.regex.sub("", line, count=1).strip()
+            line = r.regex.sub(r.replacement, line, count=1).strip()
         for r in rs.by_scope("suffix"):
-            line = r.regex.sub("", line, count=1).strip()
+            line = r.regex.sub(r.replacement, line, count=1).strip()
         if line == before:
             break
     return line
@@ -292,12 +307,13 @@ def dedupe(paras: list[str], exempt: frozenset[str] = frozenset()) -> list[str]:
 
 
 def trim_lead(paras: list[str], max_len: int = 60, exempt: frozenset[str] = frozenset()) -> list[str]:
-    """Drop headline/kicker/subtitle lines (short, not sentences) before the first body paragraph;
+    """Drop headline/kicker/subtitle lines before the first body paragraph: short lines that do not end with
+    sentence punctuation (a subtitle ending in "…했다" or a quote without a full stop is headline style);
     ``exempt`` lines (a transcript's opening [앵커] label) stay."""
     first = next((i for i, p in enumerate(paras) if is_body_paragraph(p)), None)
     if not first:
         return paras
-    kept = [p for p in paras[:first] if len(p) > max_len or is_sentence(p) or p in exempt]
+    kept = [p for p in paras[:first] if len(p) > max_len or _TERMINAL.search(p) or _INNER_STOP.search(p) or p in exempt]
     return kept + paras[first:]
 
 
@@ -334,10 +350,16 @@ def clean_paragraphs(paras: list[str], *, title: str | None = None, drop_lines: 
                 i += 1
             continue
         hit = _line_rule(u, line_rules)
+        glued_footer = False
         if hit is not None:
-            if hit.cls in _FOOTER_CLASSES and len(u) >= 15 and seen_body:
-                breaks.add(len(out))     # a footer mid-page: what follows is another article's section
-            continue
+            # a footer glued to the paragraph's last sentence ("...말했다. 홍길동 기자 hong@x.com"): the rule
+            # matched the whole line, but the sentence stays when the prefix/suffix rules cut the footer off
+            rest = _strip_affixes(u, rs)
+            if rest == u or len(rest) < 20 or not _TERMINAL.search(rest) or _line_rule(rest, line_rules):
+                if hit.cls in _FOOTER_CLASSES and len(u) >= 15 and seen_body:
+                    breaks.add(len(out))     # a footer mid-page: what follows is another article's section
+                continue
+            glued_footer = hit.cls in _FOOTER_CLASSES
         if is_junk_line(u, rs):
             continue
         k = _key(u)
@@ -353,6 +375,8 @@ def clean_paragraphs(paras: list[str], *, title: str | None = None, drop_lines: 
         out.append(u)
         if is_body_paragraph(u):
             seen_body = True
+        if glued_footer and seen_body:
+            breaks.add(len(out))
     for j in ends:
         # a sign-off followed by a short non-sentence line (the next section's headline or kicker) closes a
         # section of a page that bundles several articles
@@ -369,6 +393,10 @@ def clean_paragraphs(paras: list[str], *, title: str | None = None, drop_lines: 
         if mine:
             last_body = max((j for j, p in enumerate(sec) if is_body_paragraph(p) and p not in labels), default=-1)
             sec = [p for j, p in enumerate(sec) if not (j in mine and j > last_body)]
+        if start > 0 and not any(is_body_paragraph(p) and p not in labels for p in sec):
+            # after an article's footer (copyright, sign-off, byline): lines up to the next article are page
+            # furniture — promo links, box headings, counters — unless they are sentences or labels
+            sec = [p for p in sec if p in exempt or len(p) > 60 or is_sentence(p)]
         cleaned.extend(trim_lead(sec, exempt=exempt))
     out = collapse_repeats(cleaned)
-    return dedupe(out, exempt)
+    return dedupe(out, exempt | frozenset(p for p in out if _BRACKETED.match(p)))

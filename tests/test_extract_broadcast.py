@@ -86,3 +86,41 @@ def test_signoff_words_inside_the_body_survive():
     body = ("지금까지 확인된 피해 신고는 모두 세 건이었습니다. 당국은 추가 피해가 있는지 조사하고 있습니다.\n"
             "현장 기자는 주민 대피가 모두 끝났다고 전했습니다. 복구 작업은 내일 아침 다시 시작됩니다.")
     assert clean_text(body) == body.replace("\n", "\n\n")
+
+
+def test_arrow_labels_quote_signoff_credits_and_promos_after_the_byline():
+    art = extract("broadcast_arrow_labels.html", "https://imnews.imbc.com/replay/2026/nwdesk/article/1.html")
+    paras = art.body.split("\n\n")
+    assert paras[0] == "◀ 앵커 ▶"                               # the programme kicker above it goes, the label stays
+    assert paras.count("[마을 주민 (음성변조)]") == 2              # a label said twice is not a duplicate
+    assert_in_order(art.body, "◀ 앵커 ▶", "바닷가 마을의 작은 도서관들이", "◀ 리포트 ▶", "[마을 주민 (음성변조)]",
+                    "\"아이들이 주말에", "[마을 주민 (음성변조)]", "\"자원봉사라도", "▶ 스탠딩 : 나은솔 / 기자")
+    assert paras[-1] == "- \"군은 다음 달부터 자원봉사자 교육 과정을 열어 주말 운영을 다시 시작할 계획입니다.\""
+    assert_absent(art.body, "[뉴스데스크]", "현장을 다녀왔습니다", "MBC뉴스 나은솔입니다", "영상취재", "@", "더 보기",
+                  "많이 본 영상", "Copyright")
+
+
+def test_e_mail_footers_close_each_section_of_a_clipping_page():
+    art = extract("clipping_email_footers.html", "https://clipping.example/fire")
+    assert_in_order(art.body, "오늘 새벽 항구 냉동창고에서", "정확한 원인을 조사하고 있습니다.",
+                    "지난 15일 밤 산업단지의", "정확한 화재 원인을 조사 중이다.",
+                    "이 불은 캠핑장 방갈로", "합동감식을 할 예정이다.")
+    assert_absent(art.body, "@", "누리일보", "물결뉴스 /", "글자크기", "무단전재", "스크랩 3건", "하다온")
+
+
+def test_a_footer_glued_to_the_last_sentence_goes_and_the_sentence_stays():
+    last = "시는 내년 예산에 관련 사업비를 반영하고 주민 설명회를 이어갈 계획이라고 설명했다."
+    lead = "가람시는 올해 하반기부터 새로운 교통 정책을 시행하기로 했다고 어제 밝혔다. 시민들의 반응은 엇갈렸다."
+    for footer in (" 한누리 기자 nuri@garam.example", "<저작권자 ⓒ 가람일보, 무단 전재 및 재배포 금지>",
+                   " [한누리 기자 nuri@garam.example]", " 가람방송 한누리입니다.".replace("가람방송", "KBS 뉴스")):
+        out = clean_text(lead + "\n" + last + footer)
+        assert out.split("\n\n")[-1] == last, footer
+
+
+def test_headline_style_subtitles_above_the_lead_go_but_short_spoken_leads_stay():
+    out = clean_text("\n".join(["주말 문 닫는 바닷가 도서관…\"사서가 없다\"",
+                                "군, 자원봉사자 교육으로 주말 운영 재개한다",
+                                "이번엔 바닷가 마을로 가 봅니다.",
+                                "바닷가 마을의 작은 도서관들이 주말마다 문을 닫고 있습니다. 사서를 구하지 못해서입니다."]))
+    assert out.split("\n\n") == ["이번엔 바닷가 마을로 가 봅니다.",
+                                 "바닷가 마을의 작은 도서관들이 주말마다 문을 닫고 있습니다. 사서를 구하지 못해서입니다."]
