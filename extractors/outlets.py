@@ -3,24 +3,24 @@
 Fundus-style: an entry names the outlet and its domains; where the generic extractor measurably fails on an
 outlet, the entry carries dated ``layout`` versions (outlets change layouts: add a version, don't edit an
 old one). A layout may say where the body is (``body``), what to remove before reading it (``drop``) and
-where the headline is (``title_from``). Selectors are a small CSS subset compiled to XPath once, so they
-run on the same lxml tree as everything else (no second parse of the page):
-
-    tag   .class   #id   tag.class.other   [attr]   [attr=value]   a b (descendant)   a > b (child)   s1, s2
+where the headline is (``title_from``). Selectors are CSS (cssselect, the library lxml itself uses),
+compiled to XPath once when the registry is read, so they run on the same lxml tree as everything else
+(no second parse of the page).
 
 Nothing here fetches or parses pages; ``extractors.article`` asks the registry for the layout of a host on a
 date and applies it.
 """
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from cssselect import SelectorError
 from lxml import etree
+from lxml.cssselect import CSSSelector
 
 from .urls import registrable_domain
 
@@ -36,46 +36,15 @@ class RegistryError(ValueError):
 
 # ------------------------------------------------------------------------------------------ selectors
 
-_SIMPLE = re.compile(r"""\s*(?P<tag>[a-zA-Z][a-zA-Z0-9]*|\*)?(?P<rest>(?:[.#][\w-]+|\[[\w-]+(?:=["']?[^\]"']*["']?)?\])*)\s*""")
-_PART = re.compile(r"""([.#])([\w-]+)|\[([\w-]+)(?:=["']?([^\]"']*)["']?)?\]""")
-
-
-def _simple_xpath(simple: str) -> str:
-    m = _SIMPLE.fullmatch(simple)
-    if not m or not (m.group("tag") or m.group("rest")):
-        raise RegistryError(f"unsupported selector part: {simple!r}")
-    conds = []
-    for kind, name, attr, value in _PART.findall(m.group("rest")):
-        if kind == ".":
-            conds.append(f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')")
-        elif kind == "#":
-            conds.append(f"@id='{name}'")
-        elif value:
-            conds.append(f"@{attr}='{value}'")
-        else:
-            conds.append(f"@{attr}")
-    tag = m.group("tag") or "*"
-    return tag + "".join(f"[{c}]" for c in conds)
-
-
 def compile_selector(css: str) -> etree.XPath:
-    """A selector of the documented subset -> a compiled XPath (raises RegistryError on anything else)."""
-    alts = []
-    for alt in css.split(","):
-        steps = re.split(r"\s*(>)\s*|\s+", alt.strip())
-        path, axis = "", "//"
-        for step in steps:
-            if not step:
-                continue
-            if step == ">":
-                axis = "/"
-                continue
-            path += axis + _simple_xpath(step)
-            axis = "//"
-        if not path:
-            raise RegistryError(f"empty selector in {css!r}")
-        alts.append("." + path)
-    return etree.XPath(" | ".join(alts))
+    """A CSS selector -> a compiled XPath over the page's lxml tree (cssselect, the library lxml uses for
+    CSS; HTML semantics: class and id matching as browsers do). Raises RegistryError for a bad selector."""
+    if not isinstance(css, str) or not css.strip():
+        raise RegistryError(f"empty selector {css!r}")
+    try:
+        return CSSSelector(css, translator="html")
+    except SelectorError as exc:
+        raise RegistryError(f"bad selector {css!r}: {exc}") from None
 
 
 # ------------------------------------------------------------------------------------------ entries
@@ -154,11 +123,17 @@ def _layout(path: Path, name: str, raw: dict) -> Layout:
     if title_from is not None and title_from not in TITLE_SOURCES:
         raise RegistryError(f"{path}: outlet {name!r}: title_from must be one of {', '.join(TITLE_SOURCES)}")
     body = raw.get("body")
-    drop = tuple(raw.get("drop", ()))
+    drop = raw.get("drop", ())
+    if isinstance(drop, str):
+        drop = (drop,)
+    try:
+        body_xpath = compile_selector(body) if body is not None else None
+        drop_xpaths = tuple(compile_selector(s) for s in drop)
+    except RegistryError as exc:
+        raise RegistryError(f"{path}: outlet {name!r}: {exc}") from None
     return Layout(valid_from=_as_date(raw.get("valid_from")), valid_until=_as_date(raw.get("valid_until")),
-                  body=body, drop=drop, title_from=title_from, why=raw.get("why", ""),
-                  body_xpath=compile_selector(body) if body else None,
-                  drop_xpaths=tuple(compile_selector(s) for s in drop))
+                  body=body, drop=tuple(drop), title_from=title_from, why=raw.get("why", ""),
+                  body_xpath=body_xpath, drop_xpaths=drop_xpaths)
 
 
 def read_registry(path: Path | str = OUTLETS_FILE) -> Registry:

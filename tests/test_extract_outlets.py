@@ -51,8 +51,23 @@ def test_selectors_run_on_the_tree():
                            "<div data-role='summary'>요약</div></article><div class='txt'>밖</div></div>")
     assert [e.text for e in compile_selector("article#news > div.txt")(tree)] == ["본문"]
     assert [e.text for e in compile_selector(".sub_title, [data-role=summary]")(tree)] == ["부제", "요약"]
-    with pytest.raises(RegistryError):
-        compile_selector("div:nth-child(2)")
+    # full CSS through cssselect, not a home-made subset
+    assert [e.text for e in compile_selector("article > :nth-child(2)")(tree)] == ["부제"]
+    assert [e.text for e in compile_selector("div.txt:not(.a)")(tree)] == ["밖"]
+    assert [e.text for e in compile_selector("[data-role^=summ]")(tree)] == ["요약"]
+    for bad in ("div[[", "p:unknown-pseudo", "", "div >"):
+        with pytest.raises(RegistryError, match="selector"):
+            compile_selector(bad)
+
+
+def test_a_bad_selector_in_the_registry_names_the_file_outlet_and_selector(tmp_path: Path):
+    f = tmp_path / "outlets.toml"
+    f.write_text('[[outlet]]\nname = "가람일보"\ndomains = ["garam.example"]\n  [[outlet.layout]]\n'
+                 '  drop = [".ok", "div[["]\n  why = "x"\n', encoding="utf-8")
+    with pytest.raises(RegistryError) as info:
+        read_registry(f)
+    msg = str(info.value)
+    assert str(f) in msg and "가람일보" in msg and "div[[" in msg
 
 
 def test_a_layout_drop_selector_removes_a_subtitle_box(tmp_path: Path, monkeypatch):
@@ -73,3 +88,4 @@ def test_a_domain_listed_twice_is_a_clear_error(tmp_path: Path):
                  encoding="utf-8")
     with pytest.raises(RegistryError, match="x.example"):
         read_registry(f)
+
