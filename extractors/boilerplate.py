@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .outlets import OUTLETS_FILE
+
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 BOILERPLATE_FILE = RULES_DIR / "boilerplate.toml"
 
@@ -150,15 +152,31 @@ def default_rules() -> RuleSet:
     return load_rules(BOILERPLATE_FILE, os.environ.get(EXTRA_RULES_ENV) or None)
 
 
-@lru_cache(maxsize=1)
-def rules_fingerprint() -> str:
-    """Short digest of the rule files in force: part of each article's extractor_version, so a rule
-    change shows in the version history (and `radar reprocess`) even without a code change."""
-    digest = hashlib.sha256(BOILERPLATE_FILE.read_bytes())
+def rule_files() -> tuple[Path, ...]:
+    """Every data file the extractor reads rules from: the bundled boilerplate rules, the outlet registry
+    (domains, dated layouts) and the user's own rules file when one is set."""
+    files = [BOILERPLATE_FILE, OUTLETS_FILE]
     extra = os.environ.get(EXTRA_RULES_ENV)
     if extra:
-        digest.update(Path(extra).read_bytes())
+        files.append(Path(extra))
+    return tuple(files)
+
+
+def files_fingerprint(paths) -> str:
+    """Short digest of the given files' bytes (in order)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        data = Path(path).read_bytes()
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
     return digest.hexdigest()[:8]
+
+
+@lru_cache(maxsize=1)
+def rules_fingerprint() -> str:
+    """Digest of the rule files in force (``rule_files``): part of each article's extractor_version, so a rule
+    or layout change shows in the version history (and `radar reprocess` re-extracts) without a code change."""
+    return files_fingerprint(rule_files())
 
 
 # ------------------------------------------------------------------------------------------ helpers

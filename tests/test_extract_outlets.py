@@ -89,3 +89,22 @@ def test_a_domain_listed_twice_is_a_clear_error(tmp_path: Path):
     with pytest.raises(RegistryError, match="x.example"):
         read_registry(f)
 
+
+def test_the_outlet_registry_is_part_of_the_extractor_version(tmp_path: Path, monkeypatch):
+    from extractors import boilerplate
+    page = ("<html><head><title>로봇 연구</title></head><body><div class='view'>" + P + "</div></body></html>").encode()
+    rules, outlets = tmp_path / "boilerplate.toml", tmp_path / "outlets.toml"
+    rules.write_bytes(boilerplate.BOILERPLATE_FILE.read_bytes())
+    outlets.write_bytes(OUTLETS_FILE.read_bytes())
+    assert OUTLETS_FILE in boilerplate.rule_files()                  # the bundled registry counts
+    monkeypatch.setattr(boilerplate, "rule_files", lambda: (rules, outlets))
+    versions = []
+    try:
+        for edit in ("", '\n[[outlet]]\nname = "가람일보"\ndomains = ["garam.example"]\n'):
+            outlets.write_text(outlets.read_text(encoding="utf-8") + edit, encoding="utf-8")
+            boilerplate.rules_fingerprint.cache_clear()
+            versions.append(extract_article(page, url="https://www.garam.example/1").extractor_version)
+    finally:
+        boilerplate.rules_fingerprint.cache_clear()
+    assert versions[0] != versions[1]                               # a layout edit shows in the version
+    assert versions[0].split("+")[0] == versions[1].split("+")[0]   # the code version did not change
