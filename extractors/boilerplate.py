@@ -76,6 +76,8 @@ class RuleSet:
     json_body_keys: tuple[str, ...]
     json_date_keys: tuple[str, ...]
     json_author_keys: tuple[str, ...]
+    generic_titles: frozenset[str] = frozenset()
+    site_suffixes: tuple[str, ...] = ()
 
     def by_scope(self, scope: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.scope == scope)
@@ -144,6 +146,8 @@ def load_rules(path: Path | str = BOILERPLATE_FILE, extra: Path | str | None = N
         json_body_keys=tuple(js.get("body_keys", ("articleBody",))),
         json_date_keys=tuple(js.get("date_keys", ("datePublished",))),
         json_author_keys=tuple(js.get("author_keys", ())),
+        generic_titles=frozenset(loose_key(t) for t in data.get("title", {}).get("generic", ())),
+        site_suffixes=tuple(loose_key(t) for t in data.get("title", {}).get("site_suffixes", ())),
     )
 
 
@@ -196,6 +200,11 @@ def is_body_paragraph(line: str) -> bool:
     return n >= 120 or (n >= 40 and is_sentence(line) and len(_WORD.findall(line)) >= 6)
 
 
+def loose_key(text: str) -> str:
+    """Lowercased letters and digits only: how titles and names are compared."""
+    return "".join(_WORD.findall(unicodedata.normalize("NFC", text or "").lower())).replace("_", "")
+
+
 def _key(line: str) -> str:
     return "".join(_WORD.findall(line.lower()))
 
@@ -218,6 +227,13 @@ def _line_rule(line: str, rules: tuple[Rule, ...]) -> Rule | None:
         if r.regex.fullmatch(line):
             return r
     return None
+
+
+def is_boilerplate_line(line: str, rules: RuleSet | None = None) -> bool:
+    """Whether a line/list/tail rule drops this line wholesale (a box heading such as "많이 본 뉴스")."""
+    rs = rules or default_rules()
+    line = normalize_line(line)
+    return any(_line_rule(line, rs.by_scope(scope)) for scope in ("line", "list", "tail"))
 
 
 def strip_affixes(line: str, rules: RuleSet | None = None) -> str:

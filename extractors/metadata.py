@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from .boilerplate import default_rules, normalize_line
+from .boilerplate import default_rules, is_boilerplate_line, loose_key, normalize_line
 from .models import KST
 from .outlets import load_outlets
 from .urls import canonical_url, host_of, registrable_domain
@@ -67,7 +67,7 @@ class PageData:
     meta: dict[str, list[str]]
     jsonld: list[dict]
     html_title: str | None
-    h1: str | None
+    headlines: list[str]            # headline elements, likeliest first (see _headline_elements)
     lang: str | None
     canonical_link: str | None
     scripts: list[str]              # raw text of inline scripts (for embedded JSON)
@@ -101,12 +101,7 @@ def collect_page_data(tree) -> PageData:
             scripts.append(text)
     title_el = tree.find(".//title")
     html_title = normalize_line(title_el.text_content()) if title_el is not None else None
-    h1 = None
-    for el in tree.iter("h1"):
-        t = normalize_line(el.text_content())
-        if 5 <= len(t) <= 200:
-            h1 = t
-            break
+    headlines = _headline_elements(tree)
     root = tree.getroot() if hasattr(tree, "getroot") else tree
     lang = root.get("lang") or root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     canonical = None
@@ -114,7 +109,76 @@ def collect_page_data(tree) -> PageData:
         if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
             canonical = el.get("href").strip()
             break
-    return PageData(meta, jsonld, html_title or None, h1, lang, canonical, scripts)
+    return PageData(meta, jsonld, html_title or None, headlines, lang, canonical, scripts)
+
+
+_HEADLINE_TAGS = ("h1", "h2", "h3", "h4")
+_HEADLINE_HINT = re.compile(r"(?<![a-z])(?:tit|title|headline|subject)", re.I)
+_SUBTITLE_HINT = re.compile(r"sub[-_]?(?:tit|head)|tit[-_]?sub", re.I)
+_NOT_ARTICLE = frozenset({"nav", "footer", "aside", "form", "button", "label", "select", "option"})
+
+
+def _headline_elements(tree) -> list[str]:
+    """Texts of the page's headline elements, likeliest first: elements marked as the title (a class or id
+    with tit/title/headline/subject, on the heading or its wrapper; itemprop=headline), then h1, h2, h3, h4,
+    each in document order. Headings inside navigation, footers and side boxes are not headlines."""
+    marked: list[str] = []
+    by_tag: dict[str, list[str]] = {t: [] for t in _HEADLINE_TAGS}
+    for el in tree.iter(*_HEADLINE_TAGS, "strong", "span", "div", "p"):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        is_heading = tag in by_tag
+        prop = (el.get("itemprop") or "").lower() == "headline"
+        if not is_heading and not prop:
+            continue
+        if any(isinstance(a.tag, str) and a.tag in _NOT_ARTICLE for a in el.iterancestors()):
+            continue
+        text = normalize_line(el.text_content())
+        if not 5 <= len(text) <= 200:
+            continue
+        parent = el.getparent()
+        marks = f"{el.get('class', '')} {el.get('id', '')}"
+        if parent is not None and is_heading:
+            marks += f" {parent.get('class', '')} {parent.get('id', '')}"
+        if prop or (_HEADLINE_HINT.search(marks) and not _SUBTITLE_HINT.search(marks)):
+            marked.append(text)
+        elif is_heading and (tag == "h1" or (len(text) >= 8 and not _is_box_heading(el))):
+            by_tag[tag].append(text)
+    out: list[str] = []
+    for text in marked + [t for tag in _HEADLINE_TAGS for t in by_tag[tag]]:
+        if text not in out:
+            out.append(text)
+    return out[:20]
+
+
+def _is_box_heading(el) -> bool:
+    """A heading over a list of links (most-read, related, issue boxes), not over an article."""
+    nxt = el.getnext()
+    while nxt is not None and not isinstance(nxt.tag, str):
+        nxt = nxt.getnext()
+    if nxt is not None and nxt.tag in ("ul", "ol", "dl"):
+        return True
+    parent = el.getparent()
+    return parent is not None and len(parent.findall(".//li")) >= 2
+
+
+def is_generic_title(title: str | None, site_names: list[str]) -> bool:
+    """A title that names no article: empty, a placeholder ("Document", "제목 없음"), a section word, or the
+    site's own name, also with words such as 뉴스 / 닷컴 after it ("SBS 뉴스", "MBN"). The lists are data
+    (``[title]`` in rules/boilerplate.toml)."""
+    rules = default_rules()
+    key = loose_key(title or "")
+    if not key or key in rules.generic_titles or (title or "").strip().lower() in SECTION_WORDS:
+        return True
+    names = {loose_key(n) for n in site_names if n}
+    stem = key
+    for _ in range(3):
+        for suffix in rules.site_suffixes:
+            if suffix and stem.endswith(suffix) and len(stem) > len(suffix):
+                stem = stem[: -len(suffix)]
+                break
+        else:
+            break
+    return key in names or stem in names or stem in rules.generic_titles
 
 
 def _parse_jsonld(text: str) -> list[dict]:
@@ -199,6 +263,43 @@ def clean_title(raw: str | None, site_names: list[str]) -> str | None:
             continue
         break
     return t or None
+
+
+def _find_title(pd: PageData, site_names: list[str]) -> str | None:
+    """The article's headline: JSON-LD headline, then the title metas (og:title...), then <title>, then the
+    page's headline element — each skipped when it names no article (``is_generic_title``)."""
+    def usable(raw) -> str | None:
+        if not isinstance(raw, str) or not normalize_line(raw):
+            return None
+        t = clean_title(raw, site_names)
+        return None if t is None or is_generic_title(t, site_names) else t
+
+    for art in jsonld_articles(pd):
+        t = usable(art.get("headline") or art.get("name"))
+        if t:
+            return t
+    for key in ("headline", "og:title", "twitter:title", "title", "dc.title"):
+        for raw in pd.meta.get(key, []):
+            t = usable(raw)
+            if t:
+                return t
+    t = usable(pd.html_title)
+    if t and not _site_shaped(t):
+        return t
+    for text in pd.headlines:
+        if not is_generic_title(text, site_names) and not _site_shaped(text) and not is_boilerplate_line(text):
+            return text
+    return None
+
+
+_SITE_SHAPE = re.compile(r"^\S{1,10}(?:\s\S{1,6})?$")
+_SITE_WORD = re.compile(r"(?:닷컴|일보|신문|뉴스|방송|경제|타임스|데일리|미디어|TV|news|\.com|\.co\.kr|\.kr)$", re.I)
+
+
+def _site_shaped(text: str) -> bool:
+    """A page title or logo heading that is a name, not a headline: one or two short words ending like an
+    outlet's name ("가람방송", "가람일보 뉴스"), when the page does not say its site name."""
+    return bool(_SITE_SHAPE.match(text) and _SITE_WORD.search(text))
 
 
 def _outlet_from_title_suffix(raw: str, site_names: list[str]) -> str | None:
@@ -463,17 +564,7 @@ def extract_metadata(tree, pd: PageData, url: str, visible_text: str, body_sampl
         if v and len(v) <= 20 and not names_from_byline(v):
             site_names.append(v)
 
-    title = None
-    for art in jsonld_articles(pd):
-        h = art.get("headline") or art.get("name")
-        if isinstance(h, str) and normalize_line(h):
-            title = clean_title(h, site_names)
-            break
-    if not title:
-        raw = _first_meta(pd, "headline", "og:title", "twitter:title", "title", "dc.title")
-        title = clean_title(raw, site_names) if raw else None
-    if not title:
-        title = clean_title(pd.html_title, site_names) or pd.h1
+    title = _find_title(pd, site_names)
 
     if not outlet:
         outlet = _outlet_from_title_suffix(pd.html_title or _first_meta(pd, "og:title") or "", site_names)

@@ -1,11 +1,14 @@
-"""Metadata helpers: titles without site suffixes, Korean date stamps read as KST."""
+"""Metadata helpers: titles without site suffixes (and the headline element when the page title names no
+article), Korean date stamps read as KST."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
-from extractors.metadata import clean_title, parse_date, to_kst
+from extractors.article import extract_article
+from extractors.metadata import clean_title, is_generic_title, parse_date, to_kst
 from extractors.models import KST
 
 
@@ -42,3 +45,39 @@ def test_zoneless_time_on_a_foreign_page_is_utc():
 def test_garbage_dates():
     for raw in ("", "어제", "99999", "2026-13-45", None):
         assert parse_date(raw) is None
+
+
+# ------------------------------------------------------------------ titles that name no article
+_BODY = ("<div class='article_view'><p>물류 기업 새벽물류가 경기 화성의 한 아파트 단지에서 배송 로봇 시범 운행을 시작한다고 "
+         "9일 밝혔다. 회사는 석 달 동안 로봇 다섯 대를 새벽 시간에만 운행한다.</p><p>회사는 결과를 보고 다른 단지로 "
+         "넓힐지 정하기로 했다고 설명했다. 주민 설명회는 다음 주에 열린다.</p></div>")
+
+
+@pytest.mark.parametrize("title, names, generic", [
+    ("Document", [], True), ("", [], True), ("  ", [], True), ("제목 없음", [], True), ("뉴스", [], True),
+    ("SBS 뉴스", ["SBS", "sbs"], True), ("MBN", ["MBN", "mbn"], True), ("한경닷컴", ["한경"], True),
+    ("네이버 뉴스", [], True), ("줌 뉴스", [], True),
+    ("SBS, 새 드라마 제작 발표", ["SBS"], False), ("물류 로봇 규제 풀린다", ["가람방송"], False),
+])
+def test_generic_titles(title, names, generic):
+    assert is_generic_title(title, names) is generic
+
+
+def test_a_generic_page_title_gives_way_to_the_headline_element_not_to_box_headings():
+    page = (Path(__file__).parent / "fixtures" / "extract" / "generic_title.html").read_bytes()
+    art = extract_article(page, url="https://news.garam.example/v/1")
+    assert art.title == "물류 로봇 규제 풀린다…새벽 배송 시범 운행"
+
+
+@pytest.mark.parametrize("head, heading, expected", [
+    # <title> is only the site name: the marked headline element wins over the logo's h1
+    ("<title>가람방송 뉴스</title>", "<h1>가람방송</h1><h2 class='tit'>배송 로봇 새벽 운행 시작</h2>", "배송 로봇 새벽 운행 시작"),
+    # og:title names the portal, not the article: <title> (without its site suffix) is used
+    ("<title>배송 로봇 새벽 운행 시작 : 가람방송</title><meta property='og:title' content='네이버 뉴스'>", "",
+     "배송 로봇 새벽 운행 시작"),
+    # nothing names the article: no title at all (the feed entry's title is used downstream)
+    ("<title>가람방송</title>", "<h3>많이 본 뉴스</h3><ul><li>가</li><li>나</li></ul>", None),
+])
+def test_title_sources_when_some_are_generic(head, heading, expected):
+    page = f"<html><head><meta charset='utf-8'>{head}</head><body>{heading}{_BODY}</body></html>".encode()
+    assert extract_article(page, url="https://www.garam.example/a/1").title == expected
