@@ -342,12 +342,17 @@ def dedupe(paras: list[str], exempt: frozenset[str] = frozenset()) -> list[str]:
 
 def trim_lead(paras: list[str], max_len: int = 60, exempt: frozenset[str] = frozenset()) -> list[str]:
     """Drop headline/kicker/subtitle lines before the first body paragraph: short lines that do not end with
-    sentence punctuation (a subtitle ending in "…했다" or a quote without a full stop is headline style);
-    ``exempt`` lines (a transcript's opening [앵커] label) stay."""
+    sentence punctuation (a subtitle ending in "…했다" or a quote without a full stop is headline style) and
+    come before any sentence; ``exempt`` lines (a transcript's opening [앵커] label) stay."""
     first = next((i for i, p in enumerate(paras) if is_body_paragraph(p)), None)
     if not first:
         return paras
-    kept = [p for p in paras[:first] if len(p) > max_len or _TERMINAL.search(p) or _INNER_STOP.search(p) or p in exempt]
+    kept: list[str] = []
+    for p in paras[:first]:
+        spoken = bool(_TERMINAL.search(p) or _INNER_STOP.search(p))
+        # once a sentence was read, a short line is an in-body subheading, not the page's headline or kicker
+        if len(p) > max_len or spoken or p in exempt or any(_TERMINAL.search(k) for k in kept):
+            kept.append(p)
     return kept + paras[first:]
 
 

@@ -39,7 +39,12 @@ _NOT_NAMES = {"온라인", "디지털", "뉴스", "사진", "영상", "취재", 
 _DATE_LABEL = re.compile(
     r"(?:입력|등록|게재|발행|기사\s*입력|작성|송고|승인|최초\s*입력|기사\s*출고|출고)\s*(?:일시|일자|시간)?\s*[:：]?\s*\[?\s*"
     r"(\d{4})\s*[.\-/년]\s*(\d{1,2})\s*[.\-/월]\s*(\d{1,2})\s*일?\.?\s*(?:\([월화수목금토일]\)\s*)?"
-    r"(?:(오전|오후|AM|PM)\s*)?(?:(\d{1,2})\s*[:시]\s*(\d{1,2})(?:\s*[:분]\s*(\d{1,2}))?)?")
+    r"\(?\s*(?:(오전|오후|AM|PM)\s*)?(?:(\d{1,2})\s*[:시]\s*(\d{1,2})(?:\s*[:분]\s*(\d{1,2}))?)?")
+# an unlabelled stamp with a time ("2025.02.28. 오후 9:49", "홍길동 2023. 8. 5. 22:05") near the article header
+_STAMP = re.compile(
+    r"(?<!\d)(\d{4})\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})\.?\s*(?:\([월화수목금토일]\)\s*)?"
+    r"(오전|오후|AM|PM)?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)")
+STAMP_SEARCH_CHARS = 5000
 _ANY_DATE = re.compile(
     r"(\d{4})\s*[.\-/년]\s*(\d{1,2})\s*[.\-/월]\s*(\d{1,2})\s*일?\.?\s*(?:\([월화수목금토일]\)\s*)?[T\s]*"
     r"(?:(오전|오후|AM|PM)\s*)?(?:(\d{1,2})\s*[:시]\s*(\d{1,2})(?:\s*[:분]\s*(\d{1,2})(?:\.\d+)?)?)?\s*"
@@ -426,6 +431,11 @@ def find_published(pd: PageData, tree, url: str, visible_text: str, korean: bool
             return settle(dt)
     for el in tree.iter("time"):
         dt = parse_date(el.get("datetime"))
+        if dt:
+            return settle(dt)
+    m = _STAMP.search(visible_text[:STAMP_SEARCH_CHARS])
+    if m:
+        dt = _mk(*m.groups())
         if dt:
             return settle(dt)
     if url_dt is not None:

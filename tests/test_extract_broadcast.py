@@ -124,3 +124,38 @@ def test_headline_style_subtitles_above_the_lead_go_but_short_spoken_leads_stay(
                                 "바닷가 마을의 작은 도서관들이 주말마다 문을 닫고 있습니다. 사서를 구하지 못해서입니다."]))
     assert out.split("\n\n") == ["이번엔 바닷가 마을로 가 봅니다.",
                                  "바닷가 마을의 작은 도서관들이 주말마다 문을 닫고 있습니다. 사서를 구하지 못해서입니다."]
+
+
+def test_regional_casts_tags_calls_desk_credits_and_caster_signoffs():
+    out = clean_text("\n".join([
+        "[KBS 가람] 밤사이 바닷가 마을에 강한 바람이 불면서 정전 피해가 잇따랐습니다.",
+        "가람시는 오늘 오전까지 복구를 마치겠다고 밝혔고, 주민들에게 해안가 접근을 자제해 달라고 당부했습니다.",
+        "한누리 기자?",
+        "[기자]",
+        "네, 가람항 방파제 앞에 나와 있습니다. 파도가 여전히 높아 어선들은 모두 항구에 묶여 있습니다.",
+        "날씨 전해드렸습니다.",
+        "KBS 지역국",
+        "가람방송 한누리(nuri@garam.example) 기자"]))
+    paras = out.split("\n\n")
+    assert paras[0] == "밤사이 바닷가 마을에 강한 바람이 불면서 정전 피해가 잇따랐습니다."
+    assert paras[-1].startswith("네, 가람항 방파제 앞에") and "[기자]" in paras
+    assert_absent(out, "[KBS 가람]", "한누리 기자?", "전해드렸습니다", "지역국", "@")
+
+
+def test_a_short_line_after_the_first_sentence_is_an_in_body_subheading():
+    out = clean_text("\n".join([
+        "오늘의 소식을 정리해 드리는 뉴스 큐레이터입니다.",
+        "석 달간 1,200명",
+        "먼저 첫 번째 소식입니다. 정부가 석 달 동안 벌인 특별 단속에서 1,200명이 붙잡혔습니다.",
+        "바다 건너 첫 승리",
+        "다음 소식입니다. 청소년 대표팀이 원정 경기에서 첫 승리를 거뒀습니다. 감독은 선수들을 칭찬했습니다."]))
+    assert out.split("\n\n")[:2] == ["오늘의 소식을 정리해 드리는 뉴스 큐레이터입니다.", "석 달간 1,200명"]
+    assert "바다 건너 첫 승리" in out
+
+
+def test_the_bench_counts_a_marker_as_a_leak_only_outside_the_gold_text():
+    from radar.bench_extract import count_leaks
+    gold = "현장에 나가 있는 취재기자 연결해 보겠습니다.\n\n네, 가람항 방파제 앞에 나와 있습니다."
+    assert count_leaks(gold, gold) == 0
+    assert count_leaks(gold + "\n\n한누리 기자 nuri@garam.example", gold) == 2      # the bare byline and its e-mail
+    assert count_leaks(gold) >= 1                                                  # without gold: every marker counts

@@ -81,3 +81,14 @@ def test_a_generic_page_title_gives_way_to_the_headline_element_not_to_box_headi
 def test_title_sources_when_some_are_generic(head, heading, expected):
     page = f"<html><head><meta charset='utf-8'>{head}</head><body>{heading}{_BODY}</body></html>".encode()
     assert extract_article(page, url="https://www.garam.example/a/1").title == expected
+
+
+@pytest.mark.parametrize("stamp, expected", [
+    ("입력 2023.06.08 (23:34) 수정 2023.06.08 (23:43)", datetime(2023, 6, 8, 23, 34, tzinfo=KST)),   # time in brackets
+    ("2025.02.28. 오후 9:49. 댓글 글자크기설정", datetime(2025, 2, 28, 21, 49, tzinfo=KST)),      # no label
+    ("한누리 2023. 8. 5. 22:05", datetime(2023, 8, 5, 22, 5, tzinfo=KST)),
+])
+def test_visible_date_stamps_near_the_headline(stamp, expected):
+    page = (f"<html><head><meta charset='utf-8'><title>배송 로봇 새벽 운행 시작</title></head><body>"
+            f"<h2 class='tit'>배송 로봇 새벽 운행 시작</h2><p class='date'>{stamp}</p>{_BODY}</body></html>").encode()
+    assert extract_article(page, url="https://www.garam.example/a/1").published_at == expected
