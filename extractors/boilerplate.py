@@ -44,6 +44,7 @@ _SENT_END = re.compile(r"(?:[.!?。…]|[다요죠음임함됨]\.?)[\"'”’』
 _WORD = re.compile(r"\w+")
 _FOOTER_CLASSES = frozenset({"copyright", "signoff", "byline", "email"})   # such a line can close an article's section
 _TERMINAL = re.compile(r"[.!?。…][\"'”’』」)\]]*\s*$")
+_GLUE_HINT = re.compile(r"[다요죠][.!?][\"'”’』」)\]]*\s*\S")   # a sentence ends before the line does
 _INNER_STOP = re.compile(r"[다요죠][.!?]\s+\S")   # sentences inside a line: running text, not a headline
 # a short line wholly in brackets: a speaker or segment label of a transcript ([김경진], [A 씨 / 목격자],
 # ◀ 리포트 ▶); labels repeat in a transcript, so exact repeats of them are not duplicates
@@ -393,7 +394,7 @@ def clean_paragraphs(paras: list[str], *, title: str | None = None, drop_lines: 
         if hit is not None:
             # a footer glued to the paragraph's last sentence ("...말했다. 홍길동 기자 hong@x.com"): the rule
             # matched the whole line, but the sentence stays when the prefix/suffix rules cut the footer off
-            rest = _strip_affixes(u, rs)
+            rest = _strip_affixes(u, rs) if len(u) >= 30 and _GLUE_HINT.search(u) else u
             if rest == u or len(rest) < 20 or not _TERMINAL.search(rest) or _line_rule(rest, line_rules):
                 if hit.cls in _FOOTER_CLASSES and len(u) >= 15 and seen_body:
                     breaks.add(len(out))     # a footer mid-page: what follows is another article's section

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from lxml import etree
+
 from .boilerplate import default_rules, is_boilerplate_line, loose_key, normalize_line
 from .models import KST
 from .outlets import load_outlets
@@ -121,6 +123,7 @@ _HEADLINE_TAGS = ("h1", "h2", "h3", "h4")
 _HEADLINE_HINT = re.compile(r"(?<![a-z])(?:tit|title|headline|subject)", re.I)
 _SUBTITLE_HINT = re.compile(r"sub[-_]?(?:tit|head)|tit[-_]?sub", re.I)
 _NOT_ARTICLE = frozenset({"nav", "footer", "aside", "form", "button", "label", "select", "option"})
+_HEADLINE_XPATH = etree.XPath("//h1 | //h2 | //h3 | //h4 | //*[@itemprop='headline' or @itemprop='Headline']")
 
 
 def _headline_elements(tree) -> list[str]:
@@ -129,12 +132,10 @@ def _headline_elements(tree) -> list[str]:
     each in document order. Headings inside navigation, footers and side boxes are not headlines."""
     marked: list[str] = []
     by_tag: dict[str, list[str]] = {t: [] for t in _HEADLINE_TAGS}
-    for el in tree.iter(*_HEADLINE_TAGS, "strong", "span", "div", "p"):
+    for el in _HEADLINE_XPATH(tree):
         tag = el.tag if isinstance(el.tag, str) else ""
         is_heading = tag in by_tag
         prop = (el.get("itemprop") or "").lower() == "headline"
-        if not is_heading and not prop:
-            continue
         if any(isinstance(a.tag, str) and a.tag in _NOT_ARTICLE for a in el.iterancestors()):
             continue
         text = normalize_line(el.text_content())
