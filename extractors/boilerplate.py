@@ -27,7 +27,7 @@ import os
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -79,9 +79,14 @@ class RuleSet:
     json_author_keys: tuple[str, ...]
     generic_titles: frozenset[str] = frozenset()
     site_suffixes: tuple[str, ...] = ()
+    scopes: dict = field(default_factory=dict, compare=False, repr=False)   # scope -> its rules, in file order
+
+    def __post_init__(self):
+        for scope in SCOPES:
+            self.scopes[scope] = tuple(r for r in self.rules if r.scope == scope)
 
     def by_scope(self, scope: str) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.scope == scope)
+        return self.scopes[scope]
 
 
 class RuleError(ValueError):

@@ -74,7 +74,7 @@ class PageData:
     meta: dict[str, list[str]]
     jsonld: list[dict]
     html_title: str | None
-    headlines: list[str]            # headline elements, likeliest first (see _headline_elements)
+    tree: object                    # the parsed page (headline elements are looked up only when needed)
     lang: str | None
     canonical_link: str | None
     scripts: list[str]              # raw text of inline scripts (for embedded JSON)
@@ -108,7 +108,6 @@ def collect_page_data(tree) -> PageData:
             scripts.append(text)
     title_el = tree.find(".//title")
     html_title = normalize_line(title_el.text_content()) if title_el is not None else None
-    headlines = _headline_elements(tree)
     root = tree.getroot() if hasattr(tree, "getroot") else tree
     lang = root.get("lang") or root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     canonical = None
@@ -116,14 +115,15 @@ def collect_page_data(tree) -> PageData:
         if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
             canonical = el.get("href").strip()
             break
-    return PageData(meta, jsonld, html_title or None, headlines, lang, canonical, scripts)
+    return PageData(meta, jsonld, html_title or None, tree, lang, canonical, scripts)
 
 
 _HEADLINE_TAGS = ("h1", "h2", "h3", "h4")
 _HEADLINE_HINT = re.compile(r"(?<![a-z])(?:tit|title|headline|subject)", re.I)
 _SUBTITLE_HINT = re.compile(r"sub[-_]?(?:tit|head)|tit[-_]?sub", re.I)
-_NOT_ARTICLE = frozenset({"nav", "footer", "aside", "form", "button", "label", "select", "option"})
-_HEADLINE_XPATH = etree.XPath("//h1 | //h2 | //h3 | //h4 | //*[@itemprop='headline' or @itemprop='Headline']")
+_HEADLINE_XPATH = etree.XPath(
+    "(//h1 | //h2 | //h3 | //h4 | //*[@itemprop='headline' or @itemprop='Headline'])"
+    "[not(ancestor::nav or ancestor::footer or ancestor::aside or ancestor::form or ancestor::button)]")
 
 
 def _headline_elements(tree) -> list[str]:
@@ -136,8 +136,6 @@ def _headline_elements(tree) -> list[str]:
         tag = el.tag if isinstance(el.tag, str) else ""
         is_heading = tag in by_tag
         prop = (el.get("itemprop") or "").lower() == "headline"
-        if any(isinstance(a.tag, str) and a.tag in _NOT_ARTICLE for a in el.iterancestors()):
-            continue
         text = normalize_line(el.text_content())
         if not 5 <= len(text) <= 200:
             continue
@@ -292,7 +290,7 @@ def _find_title(pd: PageData, site_names: list[str]) -> str | None:
     t = usable(pd.html_title)
     if t and not _site_shaped(t):
         return t
-    for text in pd.headlines:
+    for text in _headline_elements(pd.tree):
         if not is_generic_title(text, site_names) and not _site_shaped(text) and not is_boilerplate_line(text):
             return text
     return None
