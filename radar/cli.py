@@ -161,7 +161,7 @@ def extract(file_or_url: str, url: Optional[str] = typer.Option(None, "--url", h
 @app.command()
 def classify(threshold: Optional[float] = typer.Option(None, help="keep when score >= this (default from config)")):
     """Read JSON Lines {id, title, text, published_at?, url?} on stdin; write one verdict per line."""
-    from extractors.relevance import classify_jsonl
+    from radar.jsonl import classify_jsonl
     from radar.config import RelevanceSettings
     limit = threshold if threshold is not None else RelevanceSettings().threshold
     for result in classify_jsonl(sys.stdin, threshold=limit):
