@@ -3,9 +3,8 @@ venues, background foundings, politics false triggers ...). Every text here is o
 from datetime import date
 
 from extractors.gazetteer import get_gazetteer
-from extractors.relevance import classify
+from extractors.relevance import classify, get_lexicon
 from extractors.relevance.events import clean_alliance_name
-from extractors.relevance.features import POLITICS
 
 
 def parties(r):
@@ -15,6 +14,7 @@ def parties(r):
 # --- politics cue: "전방위" (all-round) and "정당한" (legitimate) are not defence or a party ------------
 
 def test_politics_cue_ignores_all_round_support():
+    POLITICS = get_lexicon().politics
     assert not POLITICS.search("수출·투자·인재 전방위 지원에 나선다")
     assert not POLITICS.search("정당한 대가를 지급하기로 했다")
     assert POLITICS.search("방위산업 협력을 논의했다") and POLITICS.search("여당과 정당 대표들이 모였다")

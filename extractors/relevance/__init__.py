@@ -14,6 +14,10 @@ The package, by stage (``classify`` below runs them in this order):
 * ``organisations`` known (gazetteer) and unresolved (Kiwi, lists, suffixes) organisations; side mentions
 * ``events``        the main event's type, its alliance (known or a new name) and its date
 * ``membership``    the parties of the main event and the membership background sentences show
+* ``lexicon``       the words all stages read: ``lexicon.toml`` (+ ``RADAR_LEXICON`` files), compiled once
+
+``classifier_version()`` names what decided a score: the code version, the digest of the lexicon files in
+force and the model's version; ``extractors.pipeline`` stores it with each article's extractor version.
 """
 from __future__ import annotations
 
@@ -26,28 +30,44 @@ from ..gazetteer import Gazetteer, get_gazetteer
 from ..models import AllianceEvent, OrgRef, Relevance
 from .events import event_type, main_alliance, pick_date, sentence_event
 from .features import Analysis, analyse, extract_features, gate
+from .lexicon import Lexicon, LexiconError, get_lexicon
 from .membership import background_events, dedupe, parties
-from .model import BIAS, WEIGHTS, score
+from .model import BIAS, WEIGHTS, default_model, score
 from .organisations import add_unresolved
 from .sentences import SCORED_CHARS
 
-__all__ = ["classify", "relevance_to_json", "SCORED_CHARS", "WEIGHTS", "BIAS"]
+__all__ = ["classify", "classifier_version", "relevance_to_json", "get_lexicon", "Lexicon", "LexiconError",
+           "CLASSIFIER_VERSION", "SCORED_CHARS", "WEIGHTS", "BIAS"]
+
+CLASSIFIER_VERSION = "rel-2025.1"     # bump when a code change alters what the classifier decides
 
 _NO_GATE = "no AI cue together with a tie cue anywhere in the text"
 
 
+def classifier_version(lexicon: Lexicon | None = None) -> str:
+    """Code version + digest of the lexicon files in force + model version ("rel-2025.1+2f6a511b+hand-set"):
+    a change of any of them changes the version stored with each score."""
+    lex = lexicon or get_lexicon()
+    return f"{CLASSIFIER_VERSION}+{lex.digest}+{default_model().version}"
+
+
 def classify(title: str, text: str, published_at: date | datetime | str | None = None, *,
-             threshold: float = 0.5, gazetteer: Gazetteer | None = None) -> Relevance:
-    """Score one article (title + body text) for AI-alliance news and extract parties and events."""
+             threshold: float = 0.5, gazetteer: Gazetteer | None = None,
+             lexicon: Lexicon | None = None) -> Relevance:
+    """Score one article (title + body text) for AI-alliance news and extract parties and events.
+    ``gazetteer`` and ``lexicon`` default to the process-wide ones (data files plus RADAR_GAZETTEER /
+    RADAR_LEXICON)."""
     gz = gazetteer or get_gazetteer()
+    lex = lexicon or get_lexicon()
     title = title or ""
     text = text or ""
     if not title.strip() and not text.strip():
         return Relevance(False, 0.0, evidence={"cues": [], "sentence": "", "reasons": ["empty text"],
-                                               "features": {}, "score_parts": {}})
+                                               "features": {}, "score_parts": {},
+                                               "classifier_version": classifier_version(lex)})
     truncated = len(text) > SCORED_CHARS
-    passed = gate(title, text)
-    an, resolver = analyse(title, text, published_at, gz)
+    passed = gate(title, text, lex)
+    an, resolver = analyse(title, text, published_at, gz, lex)
     prob, parts = score(an.features)
     if not passed:
         prob = min(prob, 0.05)
@@ -56,15 +76,15 @@ def classify(title: str, text: str, published_at: date | datetime | str | None =
     # unresolved organisations (Kiwi), only where it can matter
     unresolved: dict[str, int] = {}
     if passed and an.features.get("tie_ai", 0) > 0:
-        unresolved = add_unresolved(an.party_sents, gz)
+        unresolved = add_unresolved(an.party_sents, gz, lex)
         if unresolved:
-            an.features, an.cues, an.reasons, an.best, an.party_sents = extract_features(an.sents, gz)
+            an.features, an.cues, an.reasons, an.best, an.party_sents = extract_features(an.sents, gz, lex)
             prob, parts = score(an.features)
     is_alliance = passed and prob >= threshold
 
     events, main_orgs, alliance, event, ev_date, date_ev = [], [], None, None, None, None
     if passed and (is_alliance or prob >= 0.2):
-        events, main_orgs, alliance, event, ev_date, date_ev = _describe(an, gz, resolver)
+        events, main_orgs, alliance, event, ev_date, date_ev = _describe(an, gz, lex, resolver)
 
     # OrgRefs: every organisation mentioned, parties first
     counts: Counter = Counter()
@@ -93,6 +113,7 @@ def classify(title: str, text: str, published_at: date | datetime | str | None =
         "date_expression": date_ev.to_json() if date_ev else None,
         "alliance_resolved": an.alliance_resolved if (is_alliance and alliance) else None,
         "threshold": threshold,
+        "classifier_version": classifier_version(lex),
     }
     if truncated:
         evidence["truncated_at_chars"] = SCORED_CHARS
@@ -102,7 +123,7 @@ def classify(title: str, text: str, published_at: date | datetime | str | None =
                      events=events if is_alliance else [], evidence=evidence)
 
 
-def _describe(an: Analysis, gz: Gazetteer, resolver: DateResolver):
+def _describe(an: Analysis, gz: Gazetteer, lex: Lexicon, resolver: DateResolver):
     """The main event (type, alliance, parties, date) and the background membership events."""
     sents = an.sents
     party = an.party_sents or ([an.best] if an.best else [])
@@ -113,18 +134,18 @@ def _describe(an: Analysis, gz: Gazetteer, resolver: DateResolver):
 
     lead1 = [s for s in body if s.kind in ("title", "body")][:2]
     event_texts = list(dict.fromkeys([s.text for s in lead1] + [s.text for s in party[:6] if s.orgs or s.alliances]))
-    event, cue = event_type(event_texts, n_alliances)
+    event, cue = event_type(event_texts, n_alliances, lex)
 
     all_orgs = {o[2] for s in sents for o in s.orgs}
     ref_date = resolver.published
-    alliance, resolved_alliance = main_alliance(party, top, event, gz, ref_date=ref_date, all_orgs=all_orgs)
-    orgs = parties(party, event, alliance, named, gz, all_orgs)
+    alliance, resolved_alliance = main_alliance(party, top, event, gz, lex, ref_date=ref_date, all_orgs=all_orgs)
+    orgs = parties(party, event, alliance, named, gz, lex, all_orgs)
 
-    date_cands = [s for s in party if sentence_event(s) == event] + party
-    ev_date, date_ev = pick_date(date_cands, sents)
+    date_cands = [s for s in party if sentence_event(s, lex) == event] + party
+    ev_date, date_ev = pick_date(date_cands, sents, lex)
     evidence_sentence = next((s.text for s in party if cue and cue in s.text), party[0].text if party else "")
     events = [AllianceEvent(alliance=alliance, event=event, event_date=ev_date, orgs=orgs, evidence=evidence_sentence)]
-    events += background_events(body, party, alliance, event, gz, ref_date=ref_date, all_orgs=all_orgs,
+    events += background_events(body, party, alliance, event, gz, lex, ref_date=ref_date, all_orgs=all_orgs,
                                 published_on=resolver.published if resolver.pub_precision == "day" else None)
     an.alliance_resolved = (resolved_alliance if alliance else None)
     return dedupe(events), orgs, alliance, event, ev_date, date_ev

@@ -13,45 +13,13 @@ from dataclasses import dataclass
 
 from ..dates import DateResolver
 from ..gazetteer import Gazetteer
+from .lexicon import Lexicon
 from .organisations import known_orgs
 from .sentences import SCORED_CHARS, Sentence, sentences
 
 # the features, in the order the model reports its parts
 FEATURE_NAMES = ("tie_ai", "parties", "alliance", "ai_share", "ai_head", "tie_head", "politics",
                  "non_ai_subject", "single_org", "edu_event", "non_ai_alliance", "roundup")
-
-AI_STRONG = re.compile(
-    r"(?<![A-Za-z])(?:AI|A\.I\.|AX|LLM|sLLM|GPT|AGI|NPU|GenAI|Gen AI)(?![A-Za-z])|인공\s?지능|초거대|생성형|"
-    r"언어\s?모델|파운데이션\s?모델|머신\s?러닝|딥\s?러닝|챗GPT|챗봇|에이아이|Artificial Intelligence")
-AI_WEAK = re.compile(r"빅\s?데이터|데이터\s?분석|자율\s?주행|로봇|디지털\s?전환|(?<![A-Za-z])DX(?![A-Za-z])|"
-                     r"스마트\s?(?:시티|팩토리|도시)|알고리즘|클라우드|반도체|디지털\s?혁신")
-MEMBER_NOUN = re.compile(r"이름을\s?올(?:렸|린|려)|회장사|회원사|참여사|임원사|참여\s?기업|참여\s?기관|참여\s?업체|주관사")
-
-# tie cues: (label, class, pattern). class: strong | weak | alliance (an alliance noun)
-_TIE = [
-    ("협약", "strong", r"협약|협정|MOU|양해\s?각서|LOI|의향서"),
-    ("맞손", "strong", r"맞손|손\s?잡|손을\s?(?:맞)?잡|손\s?맞잡|의기투합|뭉쳤|뭉친|뭉쳐|힘을\s?합치|힘을\s?모으|합종연횡"),
-    ("제휴", "strong", r"제휴|파트너십|파트너\s?관계|동맹|연합군|연합체|초협력|협력\s?체계|협업\s?체계"),
-    ("합류", "strong", r"합류|가입|동참|합세|탈퇴"),
-    ("공동연구", "strong", r"공동\s?연구|공동\s?개발|공동\s?투자|산학\s?협력|산학연\s?협력|합작|지분\s?(?:맞)?교환|상호\s?지분|조인트\s?벤처"),
-    ("협의체", "alliance", r"얼라이언스|협의체|협의회|컨소시엄|원\s?팀|One\s?Team|연합체|연합군|연합\s?전선|동맹|진영|Alliance|"
-                           r"회장사|회원사|참여사|임원사|참여\s?기업|참여\s?기관|이름을\s?올(?:렸|린|려)"),
-    ("협력 논의", "strong", r"협력\s?방안을?\s?(?:논의|모색|협의)|협력을?\s?(?:논의|모색|협의)하"),
-    ("협력", "weak", r"협력|협업|참여|함께|공조|우군"),
-]
-TIE_RX = [(label, cls, re.compile(p)) for label, cls, p in _TIE]
-
-POLITICS = re.compile(r"한\s?[·ㆍ-]?\s?미\s?동맹|한미일|韓美|韓·美|한\s?[·ㆍ]?\s?미\s?정상|정상\s?회담|안보|북핵|국방|군사|(?<!전)방위|"
-                      r"핵\s?억제|확장\s?억제|외교\s?(?:안보|정책|장관)|동맹국|우방국|국회|여당|야당|총선|대선|선거|정당(?![한하성화])|당대표")
-NON_AI_SUBJECT = re.compile(r"관광|수소|탄소\s?중립|ESG|소상공인|금융\s?지원|특별\s?출연|일자리|복지|봉사|기부|후원|장학|헌혈|"
-                            r"문화\s?예술|체육|농산물|먹거리|환경\s?정화|산림|국립공원|재활용|폐기물|의료\s?봉사|물류|보증")
-LAUNCH = re.compile(r"(?:AI|인공지능)\s?도입|탈바꿈|앞장|주도(?:한다|했다|하는)|이끈다|출시|공개|선보|선봬|론칭|런칭|인증|획득|수상|채용|실적|영업이익|매출|자체\s?개발|오픈\s?소스|"
-                    r"업데이트|탑재|선언|비전|청사진|리포트|보고서|개원|개소|특화\s?모델|신제품")
-EDU_EVENT = re.compile(r"입교|수료|교육생|모집|경쟁률|사관학교|\d+\s?기\s?(?:교육|과정|입|모집|생)|페스티벌|축제|박람회|"
-                       r"전시회|공모전|해커톤|경진\s?대회|채용\s?설명회|설명회|컨퍼런스(?!\s?콜)|콘퍼런스(?!\s?콜)|개발자\s?(?:행사|대회)")
-ROUNDUP_TITLE = re.compile(r"^\s*[\[【<(]?\s*(?:주간|오늘의|이번\s?주|[가-힣A-Za-z]{0,6}\s?브리핑|종합|모음|헤드라인|단신|뉴스\s?요약|"
-                           r"한눈에|[가-힣A-Za-z]{0,6}\s?소식|이슈\s?정리|Weekly|Daily)|\s(?:외|등)\s*$|외\s\d+건")
-GENERIC_ALLIANCE = re.compile(r"(?:AI|인공지능)\s?(?:동맹|연합|연합군|협의체|협의회|얼라이언스|컨소시엄|원\s?팀|드림팀|진영)")
 
 
 @dataclass
@@ -65,12 +33,12 @@ class Analysis:
     alliance_resolved: bool | None = None     # False: the alliance name is not in the gazetteer
 
 
-def annotate(sents: list[Sentence], gz: Gazetteer, resolver: DateResolver) -> None:
+def annotate(sents: list[Sentence], gz: Gazetteer, lex: Lexicon, resolver: DateResolver) -> None:
     for s in sents:
         t = s.text
-        s.ai = len(AI_STRONG.findall(t))
-        s.ai_weak = len(AI_WEAK.findall(t))
-        for label, cls, rx in TIE_RX:
+        s.ai = len(lex.ai_strong.findall(t))
+        s.ai_weak = len(lex.ai_weak.findall(t))
+        for label, cls, rx in lex.ties:
             for m in rx.finditer(t):
                 s.ties.append((label, cls, m.group(0)))
         s.orgs = known_orgs(t, gz)
@@ -78,7 +46,9 @@ def annotate(sents: list[Sentence], gz: Gazetteer, resolver: DateResolver) -> No
         s.dates = [] if s.metadata else resolver.scan(t)
 
 
-def extract_features(sents: list[Sentence], gz: Gazetteer) -> tuple[dict, list[str], list[str], Sentence | None, list[Sentence]]:
+def extract_features(sents: list[Sentence], gz: Gazetteer, lex: Lexicon
+                     ) -> tuple[dict, list[str], list[str], Sentence | None, list[Sentence]]:
+    """(features, cues, reasons, the decisive tie sentence, the party sentences) of annotated sentences."""
     cues: list[str] = []
     reasons: list[str] = []
     n = len(sents)
@@ -115,7 +85,7 @@ def extract_features(sents: list[Sentence], gz: Gazetteer) -> tuple[dict, list[s
             ai_ctx = 0.0
         if any(gz.alliances[c].ai for m in s.alliances for c in m.candidates):
             ai_ctx = max(ai_ctx, 0.9)
-        if s.attendee and not MEMBER_NOUN.search(s.text):
+        if s.attendee and not lex.member_noun.search(s.text):
             tie *= 0.5
         v = s.weight * tie * ai_ctx
         if v > best_v:
@@ -132,7 +102,7 @@ def extract_features(sents: list[Sentence], gz: Gazetteer) -> tuple[dict, list[s
             continue
         n_o = len({o[2] for o in s.orgs})
         weak_pair = n_o >= 2 and any(c == "weak" for _, c, _ in s.ties) and (s.ai or title_ai)
-        if (s.strong_tie or weak_pair) and (not s.attendee or MEMBER_NOUN.search(s.text)):
+        if (s.strong_tie or weak_pair) and (not s.attendee or lex.member_noun.search(s.text)):
             party.append(s)
             k += 1
     if best is not None and best not in party and best.kind != "head":
@@ -145,7 +115,7 @@ def extract_features(sents: list[Sentence], gz: Gazetteer) -> tuple[dict, list[s
     top = head + [s for s in body if s.kind == "body" and s.order < 6]
     named_ai = [c for s in top for m in s.alliances for c in m.candidates if gz.alliances[c].ai]
     named_non_ai = [c for s in top for m in s.alliances for c in m.candidates if not gz.alliances[c].ai]
-    generic = any(GENERIC_ALLIANCE.search(s.text) for s in top)
+    generic = any(lex.generic_alliance.search(s.text) for s in top)
     alliance = 1.0 if named_ai else 0.7 if generic else 0.0
     if not alliance and any(c for s in body for m in s.alliances for c in m.candidates if gz.alliances[c].ai):
         alliance = 0.3
@@ -153,20 +123,20 @@ def extract_features(sents: list[Sentence], gz: Gazetteer) -> tuple[dict, list[s
     ai_sents = sum(1 for s in body if s.ai)
     ai_share = min(1.0, ai_sents / max(1, min(len(body), 12)))
 
-    politics = 1.0 if POLITICS.search(" ".join(s.text for s in (head + lead[:3]))) else 0.0
+    politics = 1.0 if lex.politics.search(" ".join(s.text for s in (head + lead[:3]))) else 0.0
     tie_top = [s for s in top if s.strong_tie]
     non_ai = 0.0
-    if tie_top and any(NON_AI_SUBJECT.search(s.text) for s in tie_top):
+    if tie_top and any(lex.non_ai_subject.search(s.text) for s in tie_top):
         non_ai = 1.0 if not any(s.ai for s in tie_top) else 0.4
     single = 0.0
     head_or_first = head[:2] if head else lead[:1]
     for s in head_or_first:
-        if LAUNCH.search(s.text) and len({o[2] for o in s.orgs}) <= 1 and not s.strong_tie:
+        if lex.launch.search(s.text) and len({o[2] for o in s.orgs}) <= 1 and not s.strong_tie:
             single = 1.0
-    edu = 1.0 if EDU_EVENT.search(" ".join(s.text for s in (head + lead[:3]))) else 0.0
+    edu = 1.0 if lex.edu_event.search(" ".join(s.text for s in (head + lead[:3]))) else 0.0
     non_ai_alliance = 1.0 if named_non_ai and not named_ai else 0.0
     bullets = sum(1 for s in body if re.match(r"^\s*(?:[▶■◆●□◇]|\d{1,2}[.)]\s)", s.text))
-    roundup = 1.0 if (head and ROUNDUP_TITLE.search(head[0].text)) or bullets >= 4 else 0.0
+    roundup = 1.0 if (head and lex.roundup_title.search(head[0].text)) or bullets >= 4 else 0.0
 
     feats = {
         "tie_ai": round(best_v, 3),
@@ -187,7 +157,7 @@ def extract_features(sents: list[Sentence], gz: Gazetteer) -> tuple[dict, list[s
             if cls != "weak":
                 cues.append(surface)
         if s.ai:
-            cues.extend(AI_STRONG.findall(s.text)[:2])
+            cues.extend(lex.ai_strong.findall(s.text)[:2])
     cues = list(dict.fromkeys(cues))[:20]
     if best is None:
         reasons.append("no sentence ties two organisations with an AI subject")
@@ -216,17 +186,17 @@ def extract_features(sents: list[Sentence], gz: Gazetteer) -> tuple[dict, list[s
 
 
 
-def analyse(title: str, text: str, published, gz: Gazetteer) -> tuple[Analysis, DateResolver]:
-    sents = sentences(title, text)
+def analyse(title: str, text: str, published, gz: Gazetteer, lex: Lexicon) -> tuple[Analysis, DateResolver]:
+    sents = sentences(title, text, lex)
     resolver = DateResolver(published)
-    annotate(sents, gz, resolver)
-    feats, cues, reasons, best, party = extract_features(sents, gz)
+    annotate(sents, gz, lex, resolver)
+    feats, cues, reasons, best, party = extract_features(sents, gz, lex)
     return Analysis(sents, feats, cues, reasons, best, party), resolver
 
 
-def gate(title: str, text: str) -> bool:
+def gate(title: str, text: str, lex: Lexicon) -> bool:
     """Cheap test: without an AI cue and a tie cue anywhere, the article cannot be AI-alliance news."""
     t = (title or "") + "\n" + text[:SCORED_CHARS]
-    if not AI_STRONG.search(t):
+    if not lex.ai_strong.search(t):
         return False
-    return any(rx.search(t) for label, cls, rx in TIE_RX if cls != "weak")
+    return any(rx.search(t) for label, cls, rx in lex.ties if cls != "weak")

@@ -8,41 +8,37 @@ sentences (a sentence naming a confirmed party confirms its co-parties).
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import date
 
 from ..gazetteer import AllianceMention, Gazetteer
 from ..models import AllianceEvent
-from .events import EVENT_CUES, sentence_event
-from .features import MEMBER_NOUN
+from .events import sentence_event
+from .lexicon import Lexicon
 from .organisations import side_mention
 from .sentences import Sentence
 
-EXISTING_CUT = re.compile(r"참여하고\s?있(?:는|으며|고|다)|참여\s?중(?:인|이며|이고)|참여한|의\s?(?:산학연\s?|산·학·연\s?|AI\s?)?(?:협의체|얼라이언스|협력체|동맹|연합체|컨소시엄)인")
-EXISTING_MEMBERS = re.compile(r"참여하고\s?있|참여\s?중인|참여\s?중이|참여해\s?(?:온|왔)|참여하는|소속된|회원사로\s?있")
-
 
 def parties(party: list[Sentence], event: str, alliance: str | None, named: list[AllianceMention],
-            gz: Gazetteer, all_orgs: set[str]) -> list[str]:
+            gz: Gazetteer, lex: Lexicon, all_orgs: set[str]) -> list[str]:
     """The parties of the main event (canonical names, first named first), read from the party sentences;
     for a join, summit or departure the alliance's leader, and for a rivalry each camp's leader, when the
     article names them."""
     kept: list[tuple[Sentence, list[str]]] = []
     for s in party:
-        if s.kind == "body" and re.match(r"^\s*(?:한편|앞서)", s.text) and any(len(n) >= 2 for _, n in kept):
+        if s.kind == "body" and lex.aside_start.match(s.text) and any(len(n) >= 2 for _, n in kept):
             continue                      # background aside
-        sev = sentence_event(s)
-        joins = EVENT_CUES["joined"].search(s.text)
+        sev = sentence_event(s, lex)
+        joins = lex.event_cues["joined"].search(s.text)
         if event != "founded" and s.kind == "body" and sev == "founded" and not joins \
-                and re.search(r"지난|올해|작년|\d{4}\s?년|\d+\s?월", s.text):
+                and lex.past_marker.search(s.text):
             continue                      # "AI 원팀은 지난 2월 결성한 ..." is background in a joining story
-        if event == "joined" and EXISTING_MEMBERS.search(s.text) and not joins:
+        if event == "joined" and lex.existing_members.search(s.text) and not joins:
             continue                      # "... 이 참여하고 있다": existing members, not parties
         cut = -1
         if event == "joined":
-            m = EXISTING_CUT.search(s.text)
-            if m and EVENT_CUES["joined"].search(s.text, m.end()):
+            m = lex.existing_cut.search(s.text)
+            if m and lex.event_cues["joined"].search(s.text, m.end()):
                 cut = m.end()             # "A, B가 참여하고 있는 X에 C, D가 합류": only C, D
         names = []
         listing = [(m.end, s.text.find(")", m.end)) for m in s.alliances if s.text[m.end:m.end + 1] == "("]
@@ -53,7 +49,7 @@ def parties(party: list[Sentence], event: str, alliance: str | None, named: list
                 continue                  # "AI 원팀(KT, 현대중공업, ...)": a member listing in brackets
             if s.attendee and gz.orgs.get(name) and gz.orgs[name].type == "government":
                 continue
-            if side_mention(s.text, st, en):
+            if side_mention(s.text, st, en, lex):
                 continue
             names.append(name)
         if names:
@@ -65,7 +61,7 @@ def parties(party: list[Sentence], event: str, alliance: str | None, named: list
     sure = {o for o, c in support.items() if c >= 2}
     first_body = next((i for i, (x, _) in enumerate(kept) if x.kind == "body"), None)
     for i, (x, names) in enumerate(kept):
-        if (x.kind == "title" and x.strong_tie) or i == first_body or MEMBER_NOUN.search(x.text):
+        if (x.kind == "title" and x.strong_tie) or i == first_body or lex.member_noun.search(x.text):
             sure |= set(names)
     changed = True
     while changed:
@@ -93,7 +89,7 @@ def parties(party: list[Sentence], event: str, alliance: str | None, named: list
 
 
 def background_events(body: list[Sentence], party: list[Sentence], alliance: str | None, event: str,
-                      gz: Gazetteer, *, ref_date: date | None, published_on: date | None,
+                      gz: Gazetteer, lex: Lexicon, *, ref_date: date | None, published_on: date | None,
                       all_orgs: set[str]) -> list[AllianceEvent]:
     """Membership shown outside the main event: the founding of a named AI alliance with the organisations
     in that sentence, or a sentence listing its members (dated by the article's day, ``published_on``)."""
@@ -109,7 +105,7 @@ def background_events(body: list[Sentence], party: list[Sentence], alliance: str
             members = list(dict.fromkeys(o[2] for o in sorted(s.orgs) if not (s.attendee and gz.orgs.get(o[2]) and gz.orgs[o[2]].type == "government")))
             if not members:
                 continue
-            if EVENT_CUES["founded"].search(s.text) and not (name == alliance and event == "founded"):
+            if lex.event_cues["founded"].search(s.text) and not (name == alliance and event == "founded"):
                 al = gz.alliances[name]
                 d = next((x for x in s.dates if x.kind != "source"), None)
                 when = None
@@ -120,7 +116,7 @@ def background_events(body: list[Sentence], party: list[Sentence], alliance: str
                     elif d.precision == "year" and al.founded and al.founded.year == d.value.year:
                         when = al.founded
                 events.append(AllianceEvent(alliance=name, event="founded", event_date=when, orgs=members, evidence=s.text))
-            elif EXISTING_MEMBERS.search(s.text) or MEMBER_NOUN.search(s.text):
+            elif lex.existing_members.search(s.text) or lex.member_noun.search(s.text):
                 when = published_on
                 events.append(AllianceEvent(alliance=name, event="other", event_date=when, orgs=members, evidence=s.text))
             break

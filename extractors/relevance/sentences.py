@@ -10,18 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .lexicon import Lexicon
+
 SCORED_CHARS = 12_000           # only the head of an article is read (title and lead decide)
 MAX_SENTENCES = 80
 
-BOILERPLATE = re.compile(
-    r"무단\s?전재|재배포|AI\s?학습\s?(?:및|이용|활용)|저작권자|Copyright|All Rights Reserved|ⓒ|©|"
-    r"구독\s?서비스|뉴스레터|개인정보\s?수집|기사\s?제보|[\w.]+@[\w.]+\.(?:com|kr|net)|본문\s?바로가기|"
-    r"글자\s?크기|공유하기|댓글\s?\d|관련\s?기사|기사승인|입력\s?:?\s?\d{4}|승인\s?\d{4}")
-CAPTION = re.compile(r"기념\s?(?:사진|촬영)|사진\s?=|^\s*사진은|^\s*\[?사진|사진\s?제공|사진\)|\(사진|왼쪽부터|오른쪽부터|\(왼쪽\)|\(오른쪽\)|"
-                     r"\(가운데\)|^\s*[▲△]|제공\s*[|)]?\s*$|/사진=|출처\s?:")
-ATTENDEE = re.compile(r"참석(?:했|한|하|해|자|할)|자리했|함께했다|배석")
 METADATA_SHORT = re.compile(r"\d{1,2}:\d{2}|^\W*\d{4}\s?[.\-/]\s?\d{1,2}\s?[.\-/]\s?\d{1,2}\.?\W*$")   # lines < 80 chars
-METADATA = re.compile(r"기사\s?출고|송고\s?:?\s?\d{4}|발행일|입력\s?:?\s?\d{4}|수정\s?:?\s?\d{4}|등록일|수정일|작성시간|기사승인|업데이트\s?:|승인\s\d{4}")
 
 _SENT_SPLIT = re.compile(r"(?<=[다요죠음함임됨][.!?])(?![\d.])\s*|(?<=[.!?][\"”’'])\s+|(?<=[가-힣)\]][.!?])\s+(?=[^\s\d])")
 _PROPER_END = re.compile(r"(?:[다요죠음함임됨][.!?]?|[.!?])[\"”’')\]]*\s*$")
@@ -89,7 +83,7 @@ def position_weight(kind: str, order: int) -> float:
     return 0.15
 
 
-def sentences(title: str, text: str) -> list[Sentence]:
+def sentences(title: str, text: str, lex: Lexicon) -> list[Sentence]:
     """The title and the sentences of the body's head, with kinds, positions, weights and flags."""
     sents: list[Sentence] = []
     title = (title or "").strip()
@@ -107,7 +101,7 @@ def sentences(title: str, text: str) -> list[Sentence]:
         seen_text.add(key)
         if len(sents) >= MAX_SENTENCES:
             break
-        if BOILERPLATE.search(part) and len(part) < 200:
+        if lex.boilerplate.search(part) and len(part) < 200:
             continue
         if not re.search(r"[가-힣]", part) and not re.search(r"[A-Za-z]{3}", part):
             continue
@@ -121,9 +115,9 @@ def sentences(title: str, text: str) -> list[Sentence]:
             seen_proper = True
             s = Sentence(len(sents), part, "body", order)
             order += 1
-        s.caption = bool(CAPTION.search(part))
-        s.attendee = bool(ATTENDEE.search(part))
-        s.metadata = bool(METADATA.search(part)) or (len(part) < 80 and bool(METADATA_SHORT.search(part)))
+        s.caption = bool(lex.caption.search(part))
+        s.attendee = bool(lex.attendee.search(part))
+        s.metadata = bool(lex.metadata.search(part)) or (len(part) < 80 and bool(METADATA_SHORT.search(part)))
         if s.caption and s.kind == "title":
             s.kind = "head"
         s.weight = position_weight(s.kind, s.order)
