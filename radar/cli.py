@@ -177,7 +177,7 @@ def classify(threshold: Optional[float] = typer.Option(None, help="keep when sco
 @app.command()
 def orgs():
     """List the organisation gazetteer (canonical name, English name, type, aliases)."""
-    from radar.bench_relevance import list_orgs
+    from radar.listings import list_orgs
     list_orgs(sys.stdout)
 
 
@@ -186,7 +186,7 @@ def alliances(db: Optional[Path] = DbOption,
               known: bool = typer.Option(False, "--known", help="list the gazetteer's alliances instead (no database)")):
     """Print each alliance's member timeline, from the news in the database (--known: the gazetteer's list)."""
     if known:
-        from radar.bench_relevance import list_alliances
+        from radar.listings import list_alliances
         list_alliances(sys.stdout)
         return
     from warehouse import Warehouse, format_alliance_timeline
