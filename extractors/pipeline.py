@@ -1,7 +1,9 @@
 """Page bytes -> Article + Relevance: the one pure path that `monitor` and `reprocess` share.
 
 Feed data fills what a page does not say (title, published time, outlet), because portals and
-JS-rendered pages often hide them from the HTML.
+JS-rendered pages often hide them from the HTML. The article's ``extractor_version`` names both halves,
+"<extractor version>/<classifier version>" (each carries a digest of its data files), so a rule or
+lexicon change shows in the version history that `radar reprocess` writes.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from dataclasses import replace
 
 from extractors.article import extract_article
 from extractors.models import Article, ExtractionError, FeedEntry, Relevance
-from extractors.relevance import classify
+from extractors.relevance import classifier_version, classify
 
 
 def process_page(
@@ -28,6 +30,7 @@ def process_page(
     except ExtractionError as exc:
         return None, None, f"{exc.reason}: {exc}"
     article = _fill_from_feed(article, entry, outlet_hint)
+    article = replace(article, extractor_version=f"{article.extractor_version}/{classifier_version()}")
     relevance = classify(article.title or "", article.body, article.published_at, threshold=threshold)
     return article, relevance, None
 

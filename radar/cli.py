@@ -161,8 +161,13 @@ def extract(file_or_url: str, url: Optional[str] = typer.Option(None, "--url", h
 @app.command()
 def classify(threshold: Optional[float] = typer.Option(None, help="keep when score >= this (default from config)")):
     """Read JSON Lines {id, title, text, published_at?, url?} on stdin; write one verdict per line."""
-    from extractors.relevance import classify_jsonl
+    from extractors.relevance import LexiconError, get_lexicon
     from radar.config import RelevanceSettings
+    from radar.jsonl import classify_jsonl
+    try:
+        get_lexicon()                 # a bad RADAR_LEXICON file fails once, not on every line
+    except LexiconError as exc:
+        fail(str(exc), 2)
     limit = threshold if threshold is not None else RelevanceSettings().threshold
     for result in classify_jsonl(sys.stdin, threshold=limit):
         sys.stdout.write(json.dumps(_jsonable(result), ensure_ascii=False) + "\n")
@@ -172,7 +177,7 @@ def classify(threshold: Optional[float] = typer.Option(None, help="keep when sco
 @app.command()
 def orgs():
     """List the organisation gazetteer (canonical name, English name, type, aliases)."""
-    from radar.bench_relevance import list_orgs
+    from radar.listings import list_orgs
     list_orgs(sys.stdout)
 
 
@@ -181,7 +186,7 @@ def alliances(db: Optional[Path] = DbOption,
               known: bool = typer.Option(False, "--known", help="list the gazetteer's alliances instead (no database)")):
     """Print each alliance's member timeline, from the news in the database (--known: the gazetteer's list)."""
     if known:
-        from radar.bench_relevance import list_alliances
+        from radar.listings import list_alliances
         list_alliances(sys.stdout)
         return
     from warehouse import Warehouse, format_alliance_timeline

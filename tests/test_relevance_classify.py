@@ -4,7 +4,8 @@ import json
 from datetime import date
 
 
-from extractors.relevance import classify, classify_jsonl
+from extractors.relevance import classify
+from radar.jsonl import classify_jsonl
 
 
 def parties(r):
