@@ -12,7 +12,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 
-from extractors.models import FeedEntry, PageRecord  # noqa: E402
+from extractors.models import PageRecord  # noqa: E402
 from extractors.pipeline import process_page  # noqa: E402
 from flows import progress  # noqa: E402
 from flows.alerts import alert_channels  # noqa: E402
@@ -27,16 +27,15 @@ BATCH = 200
 def reprocess_batch(warehouse: Warehouse, rows: list[dict], threshold: float, channels: list[str]) -> dict:
     pages = []
     for row in rows:
-        entry = None
-        if row.get("entry_title") or row.get("entry_published_at"):
-            entry = FeedEntry(url=row["url"], title=row.get("entry_title") or "",
-                              published_at=row.get("entry_published_at"))
-        page = PageRecord(url=row["url"], feed_url=row.get("feed_url"), fetched_at=row["fetched_at"],
-                          http_status=row.get("http_status"), content_type=row.get("content_type"),
+        entry = row["entry"]          # the feed item: title, date and outlet the page itself may not give
+        page = PageRecord(url=row["url"], feed_url=row["feed_url"], fetched_at=row["fetched_at"],
+                          http_status=row["http_status"], content_type=row["content_type"],
                           raw_html=row["raw_html"], entry=entry)
+        # the same outlet hint the monitor gave: the item's own source, else the feed's configured outlet
+        outlet_hint = (entry.outlet if entry else None) or row["feed_outlet"]
         page.article, page.relevance, page.error = process_page(
             page.raw_html, url=page.url, content_type=page.content_type, entry=entry,
-            outlet_hint=row.get("outlet"), threshold=threshold)
+            outlet_hint=outlet_hint, threshold=threshold)
         pages.append(page)
     return warehouse.reprocess(pages, channels)
 
@@ -53,19 +52,25 @@ def reprocess(db_path: str | None = None, sources_path: str | None = None, since
     warehouse.start_run(run_id, "reprocess", {"since": since, "db_path": str(warehouse.path)})
     channels = [channel.id for channel in alert_channels(config)]
     since_date = date.fromisoformat(since) if since else None
+    total = warehouse.raw_page_count(since_date)
     totals: dict = {"pages": 0}
     batch: list[dict] = []
-    rows = list(warehouse.raw_pages(since_date))
-    for i, row in enumerate(rows, 1):
+
+    def flush() -> None:
+        counts = reprocess_batch(warehouse, batch, config.relevance.threshold, channels)
+        for key, value in counts.items():
+            if isinstance(value, int):
+                totals[key] = totals.get(key, 0) + value
+        totals["pages"] += len(batch)
+        batch.clear()
+        progress.report("reprocess", totals["pages"], max(total, totals["pages"]))
+
+    for row in warehouse.raw_pages(since_date):     # streamed: one batch of raw HTML in memory at a time
         batch.append(row)
-        if len(batch) >= BATCH or i == len(rows):
-            counts = reprocess_batch(warehouse, batch, config.relevance.threshold, channels)
-            for key, value in counts.items():
-                if isinstance(value, int):
-                    totals[key] = totals.get(key, 0) + value
-            totals["pages"] += len(batch)
-            batch = []
-            progress.report("reprocess", i, len(rows))
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
     totals.update(deliver_alerts(warehouse, config))
     warehouse.finish_run(run_id, "completed", totals)
     logger.info("reprocess done: %s", totals)

@@ -637,31 +637,39 @@ class Warehouse:
         return list(out.values())
 
     def raw_pages(self, since: date | None = None) -> Iterator[dict]:
-        """Stored raw pages (decompressed), oldest first. Reads in chunks and closes the
-        connection between chunks, so a long re-extraction never blocks the flow's writes."""
+        """Stored raw pages (decompressed), oldest first, each with the feed item it came from
+        (``entry``) and the outlet its feed is configured with (``feed_outlet``). Reads in chunks and
+        closes the connection between chunks, so a long re-extraction never blocks the flow's writes."""
         if not self.path.exists():
             return
-        since_ts = datetime.combine(since, datetime.min.time(), KST) if since else datetime(1970, 1, 1, tzinfo=UTC)
-        cols = ("url, feed_url, fetched_at, http_status, content_type, compression, raw, entry, article_id, error")
+        since_ts = _since_ts(since)
+        cols = ("r.url, r.feed_url, r.fetched_at, r.http_status, r.content_type, r.compression, r.raw, r.entry, "
+                "r.article_id, r.error, s.outlet")
+        base = f"SELECT {cols} FROM raw_pages r LEFT JOIN sources s USING (feed_url) WHERE r.fetched_at >= ?"
         last_ts, last_url = None, ""
         while True:
             with self._read() as con:   # one chunk per connection: writers get the file in between
                 if last_ts is None:
-                    rows = con.execute(f"SELECT {cols} FROM raw_pages WHERE fetched_at >= ? "
-                                       f"ORDER BY fetched_at, url LIMIT ?", [since_ts, RAW_CHUNK]).fetchall()
+                    rows = con.execute(f"{base} ORDER BY r.fetched_at, r.url LIMIT ?", [since_ts, RAW_CHUNK]).fetchall()
                 else:
-                    rows = con.execute(f"SELECT {cols} FROM raw_pages WHERE fetched_at >= ? "
-                                       f"AND (fetched_at > ? OR (fetched_at = ? AND url > ?)) "
-                                       f"ORDER BY fetched_at, url LIMIT ?",
+                    rows = con.execute(f"{base} AND (r.fetched_at > ? OR (r.fetched_at = ? AND r.url > ?)) "
+                                       f"ORDER BY r.fetched_at, r.url LIMIT ?",
                                        [since_ts, last_ts, last_ts, last_url, RAW_CHUNK]).fetchall()
-            for url, feed_url, fetched_at, status, ctype, comp, raw, entry, aid, error in rows:
+            for url, feed_url, fetched_at, status, ctype, comp, raw, entry, aid, error, feed_outlet in rows:
                 data = zlib.decompress(raw) if comp == "zlib" else bytes(raw)
                 yield {"url": url, "feed_url": feed_url, "fetched_at": fetched_at, "http_status": status,
                        "content_type": ctype, "raw_html": data, "entry": _entry_from_json(entry),
-                       "article_id": aid, "error": error}
+                       "feed_outlet": feed_outlet, "article_id": aid, "error": error}
             if len(rows) < RAW_CHUNK:
                 return
             last_ts, last_url = rows[-1][2], rows[-1][0]
+
+    def raw_page_count(self, since: date | None = None) -> int:
+        """How many pages ``raw_pages(since)`` will yield (for progress)."""
+        if not self.path.exists():
+            return 0
+        with self._read() as con:
+            return con.execute("SELECT count(*) FROM raw_pages WHERE fetched_at >= ?", [_since_ts(since)]).fetchall()[0][0]
 
     # -- writes ---------------------------------------------------------------------------------------
 
@@ -1157,6 +1165,10 @@ class Warehouse:
 def _empty_counts() -> dict:
     return {"articles_new": 0, "articles_updated": 0, "articles_unchanged": 0, "alliance_new": 0,
             "stories_new": 0, "stories_joined": 0, "alerts_created": 0, "pages_failed": 0, "feeds_failed": 0}
+
+
+def _since_ts(since: date | None) -> datetime:
+    return datetime.combine(since, datetime.min.time(), KST) if since else datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _sql_str(p: Path) -> str:
