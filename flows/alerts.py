@@ -30,8 +30,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from extractors.models import KST
+from settings import AlertSettings
 
-DEFAULT_TIMEOUT = 15.0          # seconds per alert per channel (socket read; connect gets a third)
+DEFAULT_TIMEOUT = AlertSettings().timeout_seconds   # seconds per alert per channel ([alerts] timeout_seconds)
 FAIL_FAST_AFTER = 2             # after this many failures in a row, a channel is skipped for the rest of a call
 
 EVENT_KO = {

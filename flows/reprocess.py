@@ -1,30 +1,22 @@
 """`reprocess`: re-extract and re-score stored raw HTML with the current code, without the network."""
 from __future__ import annotations
 
-import os
+from datetime import date
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
-from datetime import date  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.runtime import flow_run  # noqa: E402
-
-from extractors.models import PageRecord  # noqa: E402
-from extractors.pipeline import process_page  # noqa: E402
-from flows import progress  # noqa: E402
-from flows.alerts import alert_channels  # noqa: E402
-from flows.monitor import deliver_alerts  # noqa: E402
-from radar.config import default_db_path, load_config  # noqa: E402
-from warehouse import Warehouse  # noqa: E402
-
-BATCH = 200
+from extractors.models import PageRecord
+from extractors.pipeline import process_page
+from flows import progress
+from flows.monitor import deliver_alerts
+from flows.runs import channel_ids, current_run_id, open_warehouse
+from settings import Config, load_config
+from warehouse import Warehouse
 
 
 @task(name="reprocess-batch", cache_policy=NO_CACHE)
-def reprocess_batch(warehouse: Warehouse, rows: list[dict], threshold: float, channels: list[str]) -> dict:
+def reprocess_batch(warehouse: Warehouse, rows: list[dict], config: Config, channels: list[str]) -> dict:
     pages = []
     for row in rows:
         entry = row["entry"]          # the feed item: title, date and outlet the page itself may not give
@@ -35,7 +27,7 @@ def reprocess_batch(warehouse: Warehouse, rows: list[dict], threshold: float, ch
         outlet_hint = (entry.outlet if entry else None) or row["feed_outlet"]
         page.article, page.relevance, page.error = process_page(
             page.raw_html, url=page.url, content_type=page.content_type, entry=entry,
-            outlet_hint=outlet_hint, threshold=threshold)
+            outlet_hint=outlet_hint, threshold=config.relevance.threshold, max_bytes=config.fetch.max_page_bytes)
         pages.append(page)
     return warehouse.reprocess(pages, channels)
 
@@ -45,19 +37,17 @@ def reprocess(db_path: str | None = None, sources_path: str | None = None, since
     """Re-run extraction and scoring over stored pages (fetched on or after `since`, ISO date)."""
     logger = get_run_logger()
     config = load_config(sources_path)
-    warehouse = Warehouse(Path(db_path) if db_path else default_db_path(),
-                          lock_wait_seconds=config.warehouse.lock_wait_seconds)
-    warehouse.migrate()
-    run_id = str(flow_run.id or "local")
+    warehouse = open_warehouse(config, db_path)
+    run_id = current_run_id()
     warehouse.start_run(run_id, "reprocess", {"since": since, "db_path": str(warehouse.path)})
-    channels = [channel.id for channel in alert_channels(config)]
+    channels = channel_ids(config)
     since_date = date.fromisoformat(since) if since else None
     total = warehouse.raw_page_count(since_date)
     totals: dict = {"pages": 0}
     batch: list[dict] = []
 
     def flush() -> None:
-        counts = reprocess_batch(warehouse, batch, config.relevance.threshold, channels)
+        counts = reprocess_batch(warehouse, batch, config, channels)
         for key, value in counts.items():
             if isinstance(value, int):
                 totals[key] = totals.get(key, 0) + value
@@ -67,7 +57,7 @@ def reprocess(db_path: str | None = None, sources_path: str | None = None, since
 
     for row in warehouse.raw_pages(since_date):     # streamed: one batch of raw HTML in memory at a time
         batch.append(row)
-        if len(batch) >= BATCH:
+        if len(batch) >= config.warehouse.raw_pages_per_chunk:
             flush()
     if batch:
         flush()

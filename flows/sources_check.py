@@ -16,7 +16,7 @@ import unicodedata
 from extractors.models import KST
 from flows.http import PoliteFetcher
 from flows.polling import poll_feed
-from radar.config import Config, FeedSource
+from settings import Config, FeedSource
 
 COLUMNS = [("feed", "feed"), ("outlet", "outlet"), ("status", "status"), ("http", "http"), ("items", "items"),
            ("last_item", "last item (KST)"), ("encoding", "encoding"), ("ms", "ms"), ("error", "error")]
@@ -134,7 +134,7 @@ def print_sources_table(rows: list[dict], file=None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from radar.config import load_config
+    from settings import load_config
     argv = sys.argv[1:] if argv is None else argv
     rows = check_sources(load_config(argv[0] if argv else None))
     print_sources_table(rows)

@@ -6,11 +6,20 @@ import logging
 import time
 from datetime import date, datetime
 
-from flows.alerts import (Channel, alert_channels, apprise_channel_id, deliver, escape_markdown, format_alert,
-                          format_digest, redact_url)
-from extractors.models import KST
 from localhttp import LocalServer
-from radar.config import parse_config
+
+from extractors.models import KST
+from flows.alerts import (
+    Channel,
+    alert_channels,
+    apprise_channel_id,
+    deliver,
+    escape_markdown,
+    format_alert,
+    format_digest,
+    redact_url,
+)
+from settings import parse_config
 
 EVIL = {
     "alert_id": 7, "story_id": 3, "channel": "log",

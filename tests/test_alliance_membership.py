@@ -15,6 +15,7 @@ import pytest
 
 from extractors.models import KST
 from extractors.relevance import classify
+from settings import WarehouseSettings
 from warehouse import Warehouse
 from warehouse.samples import feed_fetch, page
 
@@ -74,7 +75,7 @@ def classified_page(a: dict):
 def loaded(tmp_path_factory):
     db = tmp_path_factory.mktemp("membership") / "radar.duckdb"
     pages = [classified_page(a) for a in ARTICLES]
-    wh = Warehouse(db, lock_wait_seconds=5)
+    wh = Warehouse(db, WarehouseSettings(lock_wait_seconds=5))
     wh.load("run-membership", [feed_fetch("https://feeds.example/rss")], pages, [])
     return wh, db, {a["slug"]: p.relevance for a, p in zip(ARTICLES, pages)}
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from settings import WarehouseSettings
 from warehouse import Warehouse, WarehouseError
 
 pytestmark = pytest.mark.slow
@@ -27,7 +28,7 @@ def test_reader_queries_succeed_while_a_flow_writes(corpus_server, tmp_path):
         while writer.poll() is None and time.monotonic() < deadline:
             if db.exists():
                 try:
-                    counts.append(Warehouse(db, lock_wait_seconds=10).query("select count(*) from articles")[1][0][0])
+                    counts.append(Warehouse(db, WarehouseSettings(lock_wait_seconds=10)).query("select count(*) from articles")[1][0][0])
                 except WarehouseError as exc:
                     if "no database" not in str(exc):
                         errors.append(str(exc))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from settings import WarehouseSettings
 from warehouse import Warehouse, alert_id_for
 from warehouse.samples import fixture_pages, load_story_fixture
 
@@ -82,7 +83,7 @@ def deliver(wh: Warehouse, endpoint: Endpoint) -> list[dict]:
 
 @pytest.fixture
 def wh(tmp_path):
-    w = Warehouse(tmp_path / "radar.duckdb", lock_wait_seconds=20)
+    w = Warehouse(tmp_path / "radar.duckdb", WarehouseSettings(lock_wait_seconds=20))
     w.migrate()
     return w
 
@@ -164,7 +165,7 @@ def test_sent_alert_is_not_resent_when_the_database_was_busy_at_record_time(wh):
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
     assert holder.stdout.readline().strip() == "held"
     try:
-        busy = Warehouse(wh.path, lock_wait_seconds=0.5)
+        busy = Warehouse(wh.path, WarehouseSettings(lock_wait_seconds=0.5))
         out = busy.record_deliveries([{"alert_id": aid, "ok": True, "response": "200", "error": None}])
         assert out == {"recorded": 0, "journaled": 1}
         assert busy.journal_path.exists()

@@ -8,6 +8,7 @@ import pytest
 
 from extractors.models import KST
 from extractors.relevance import classify
+from settings import WarehouseSettings
 from warehouse import Warehouse
 from warehouse.samples import feed_fetch, page
 
@@ -68,7 +69,7 @@ def test_unknown_alliance_members_in_the_warehouse(tmp_path):
         rec = page(f"https://news.example/unknown/{i}", title=title, body=body, published_at=published)
         rec.relevance = classify(title, body, published)
         pages.append(rec)
-    wh = Warehouse(tmp_path / "radar.duckdb", lock_wait_seconds=5)
+    wh = Warehouse(tmp_path / "radar.duckdb", WarehouseSettings(lock_wait_seconds=5))
     wh.load("run-unknown", [feed_fetch("https://feeds.example/rss")], pages, [])
     rows = wh.query("select alliance, org, joined_on from alliance_members order by all")[1]
     by = {}

@@ -6,9 +6,8 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
-
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from localhttp import LocalServer

@@ -8,7 +8,8 @@ import duckdb
 import pytest
 
 from extractors.models import KST, AllianceEvent, PageRecord
-from warehouse import (SCHEMA_VERSION, NotAWarehouse, SchemaTooNew, Warehouse, WarehouseError, format_alliance_timeline)
+from settings import WarehouseSettings
+from warehouse import SCHEMA_VERSION, NotAWarehouse, SchemaTooNew, Warehouse, WarehouseError, format_alliance_timeline
 from warehouse.samples import feed_fetch, page
 from warehouse.schema import APP_ID, apply_migrations
 
@@ -25,7 +26,7 @@ def digest(path) -> str:
 
 @pytest.fixture
 def wh(tmp_path):
-    w = Warehouse(tmp_path / "data" / "radar.duckdb", lock_wait_seconds=5)
+    w = Warehouse(tmp_path / "data" / "radar.duckdb", WarehouseSettings(lock_wait_seconds=5))
     assert w.migrate() == SCHEMA_VERSION
     return w
 
@@ -290,7 +291,7 @@ def test_reprocess_updates_rows_in_place_without_network(wh):
 
 
 def test_raw_pages_since_and_prune(tmp_path):
-    w = Warehouse(tmp_path / "r.duckdb", raw_html_retention_days=30)
+    w = Warehouse(tmp_path / "r.duckdb", WarehouseSettings(raw_html_retention_days=30))
     now = datetime.now(KST)
     old = page("https://o.example/old", body="오래된", fetched_at=now - timedelta(days=40))
     new = page("https://o.example/new", body="새", fetched_at=now - timedelta(days=1))
@@ -299,17 +300,17 @@ def test_raw_pages_since_and_prune(tmp_path):
     assert w.prune_raw_html() == 1
     assert [r["url"] for r in w.raw_pages()] == ["https://o.example/new"]
     assert count(w, "articles") == 2                           # articles stay; only raw HTML goes
-    assert Warehouse(tmp_path / "r.duckdb", raw_html_retention_days=0).prune_raw_html() == 0
+    assert Warehouse(tmp_path / "r.duckdb", WarehouseSettings(raw_html_retention_days=0)).prune_raw_html() == 0
 
 
-def test_raw_pages_iterates_in_chunks(wh, monkeypatch):
-    import warehouse.store as store
-    monkeypatch.setattr(store, "RAW_CHUNK", 7)
+def test_raw_pages_iterates_in_chunks(tmp_path):
+    wh = Warehouse(tmp_path / "r.duckdb", WarehouseSettings(raw_pages_per_chunk=7))
     pages = [page(f"https://c.example/{i}", body=f"본문 {i}", fetched_at=T0 + timedelta(minutes=i % 5))
              for i in range(23)]
     wh.load("r", [], pages, [])
     urls = [r["url"] for r in wh.raw_pages()]
-    assert sorted(urls) == sorted(p.url for p in pages) and len(urls) == 23
+    # four chunks of at most 7, oldest first; pages fetched at the same instant are ordered by URL across chunks
+    assert urls == [p.url for p in sorted(pages, key=lambda p: (p.fetched_at, p.url))]
 
 
 def test_export_parquet_round_trips_row_counts(wh, tmp_path):

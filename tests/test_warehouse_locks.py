@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from extractors.models import KST
+from settings import WarehouseSettings
 from warehouse import DatabaseBusy, Warehouse, read_only_connection
 from warehouse.samples import page
 
@@ -50,7 +51,7 @@ def pages(start: int, n: int):
 
 @pytest.fixture
 def wh(tmp_path):
-    w = Warehouse(tmp_path / "radar.duckdb", lock_wait_seconds=20)
+    w = Warehouse(tmp_path / "radar.duckdb", WarehouseSettings(lock_wait_seconds=20))
     w.migrate()
     return w
 
@@ -62,8 +63,9 @@ def test_reader_process_queries_between_loads(wh, tmp_path):
     stop = tmp_path / "stop"
     code = textwrap.dedent(f"""
         import json, time, pathlib
+        from settings import WarehouseSettings
         from warehouse import Warehouse
-        wh = Warehouse({str(wh.path)!r}, lock_wait_seconds=30)
+        wh = Warehouse({str(wh.path)!r}, WarehouseSettings(lock_wait_seconds=30))
         out = open({str(log)!r}, "a")
         stop = pathlib.Path({str(stop)!r})
         while not stop.exists():
@@ -111,7 +113,7 @@ def test_writer_gives_up_naming_the_holder_and_loses_nothing(wh):
     holder = hold(wh.path, 8.0)
     batch = pages(0, 5)
     try:
-        short = Warehouse(wh.path, lock_wait_seconds=1.0)
+        short = Warehouse(wh.path, WarehouseSettings(lock_wait_seconds=1.0))
         t = time.monotonic()
         with pytest.raises(DatabaseBusy) as err:
             short.load("run-1", [], batch, ["log"])
@@ -142,7 +144,7 @@ def test_readers_share_but_wait_for_a_writer(wh):
         with pytest.raises(DatabaseBusy, match=f"PID {writer.pid}"):
             read_only_connection(wh.path, wait_seconds=1)
         with pytest.raises(DatabaseBusy, match="gave up after waiting"):
-            Warehouse(wh.path, lock_wait_seconds=0.5).query("SELECT 1")
+            Warehouse(wh.path, WarehouseSettings(lock_wait_seconds=0.5)).query("SELECT 1")
     finally:
         writer.kill()
         writer.wait()

@@ -31,15 +31,13 @@ import pyarrow as pa
 
 from extractors import similarity
 from extractors.models import KST, FeedEntry, FeedFetch, FeedState, PageRecord
+from settings import AlertSettings, WarehouseSettings
 
 from .schema import APP_ID, SCHEMA_VERSION, apply_migrations
 from .stories import DEFAULT_PARAMS, StoryDoc, StoryIndex, StoryParams, doc_orgs
 
 UTC = timezone.utc
-FEED_BACKOFF_BASE = timedelta(minutes=15)
-FEED_BACKOFF_CAP = timedelta(hours=24)
 PERMANENT_PAGE_REASONS = frozenset({"not_html", "no_article", "binary", "too_large"})
-RAW_CHUNK = 200
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -390,12 +388,11 @@ def _row_hash(r: dict) -> str:
 # --- the warehouse --------------------------------------------------------------------------------------
 
 class Warehouse:
-    def __init__(self, path: str | os.PathLike, *, lock_wait_seconds: float = 60.0,
-                 raw_html_retention_days: int = 180, alert_max_attempts: int = 20,
-                 story_params: StoryParams = DEFAULT_PARAMS):
+    def __init__(self, path: str | os.PathLike, settings: WarehouseSettings = WarehouseSettings(), *,
+                 alert_max_attempts: int = AlertSettings().max_attempts, story_params: StoryParams = DEFAULT_PARAMS):
         self.path = Path(path)
-        self.lock_wait_seconds = float(lock_wait_seconds)
-        self.raw_html_retention_days = int(raw_html_retention_days)
+        self.settings = settings
+        self.lock_wait_seconds = float(settings.lock_wait_seconds)
         self.alert_max_attempts = int(alert_max_attempts)
         self.story_params = story_params
         self._verified = False   # the file was checked to be ours (read-only probe) in this process
@@ -546,12 +543,11 @@ class Warehouse:
             """, [reasons]).fetchall()
         return {r[0] for r in rows}
 
-    def pending_alerts(self, max_attempts: int | None = None) -> list[dict]:
+    def pending_alerts(self) -> list[dict]:
         """Alerts to deliver, oldest first, with their story as it stands now (outlets that joined
         since the alert was created are listed)."""
         if not self.path.exists():
             return []
-        max_attempts = self.alert_max_attempts if max_attempts is None else max_attempts
         done = {e["alert_id"] for e in self._journal_entries() if e.get("ok")}
         with self._read() as con:
             cur = con.execute("""
@@ -561,7 +557,7 @@ class Warehouse:
                 FROM alerts al JOIN alliance_stories st ON st.story_id = al.story_id
                 WHERE al.status = 'pending' AND al.attempts < ?
                 ORDER BY al.created_at, st.first_published_at NULLS LAST, al.alert_id
-            """, [max_attempts])
+            """, [self.alert_max_attempts])
             cols = [d[0] for d in cur.description]
             out = [dict(zip(cols, r)) for r in cur.fetchall()]
         for d in out:
@@ -650,17 +646,17 @@ class Warehouse:
         while True:
             with self._read() as con:   # one chunk per connection: writers get the file in between
                 if last_ts is None:
-                    rows = con.execute(f"{base} ORDER BY r.fetched_at, r.url LIMIT ?", [since_ts, RAW_CHUNK]).fetchall()
+                    rows = con.execute(f"{base} ORDER BY r.fetched_at, r.url LIMIT ?", [since_ts, self.settings.raw_pages_per_chunk]).fetchall()
                 else:
                     rows = con.execute(f"{base} AND (r.fetched_at > ? OR (r.fetched_at = ? AND r.url > ?)) "
                                        f"ORDER BY r.fetched_at, r.url LIMIT ?",
-                                       [since_ts, last_ts, last_ts, last_url, RAW_CHUNK]).fetchall()
+                                       [since_ts, last_ts, last_ts, last_url, self.settings.raw_pages_per_chunk]).fetchall()
             for url, feed_url, fetched_at, status, ctype, comp, raw, entry, aid, error, feed_outlet in rows:
                 data = zlib.decompress(raw) if comp == "zlib" else bytes(raw)
                 yield {"url": url, "feed_url": feed_url, "fetched_at": fetched_at, "http_status": status,
                        "content_type": ctype, "raw_html": data, "entry": _entry_from_json(entry),
                        "feed_outlet": feed_outlet, "article_id": aid, "error": error}
-            if len(rows) < RAW_CHUNK:
+            if len(rows) < self.settings.raw_pages_per_chunk:
                 return
             last_ts, last_url = rows[-1][2], rows[-1][0]
 
@@ -725,7 +721,7 @@ class Warehouse:
             self._link_raw(con, [{"url": r["page_url"], "canonical_url": r["canonical_url"]} for r in prep.articles])
         return counts
 
-    def record_deliveries(self, results: list[dict], *, max_attempts: int | None = None) -> dict:
+    def record_deliveries(self, results: list[dict]) -> dict:
         """Outcome of delivering alerts: {alert_id, ok, response, error}. Written first to a small
         journal next to the database (fsync), then to the database; if the database is busy the
         journal is applied by the next write, and pending_alerts already skips journaled sends —
@@ -735,7 +731,7 @@ class Warehouse:
         now = _utcnow().isoformat()
         entries = [{"alert_id": r["alert_id"], "ok": bool(r.get("ok")), "response": r.get("response"),
                     "error": r.get("error"), "at": r.get("at") or now,
-                    "max_attempts": max_attempts or self.alert_max_attempts} for r in results]
+                    "max_attempts": self.alert_max_attempts} for r in results]
         self._journal_append(entries)
         try:
             with self._write():
@@ -746,9 +742,10 @@ class Warehouse:
 
     def prune_raw_html(self) -> int:
         """Delete raw HTML older than raw_html_retention_days (0 keeps everything)."""
-        if self.raw_html_retention_days <= 0 or not self.path.exists():
+        days = self.settings.raw_html_retention_days
+        if days <= 0 or not self.path.exists():
             return 0
-        cutoff = _utcnow() - timedelta(days=self.raw_html_retention_days)
+        cutoff = _utcnow() - timedelta(days=days)
         with self._write() as con:
             n = con.execute("SELECT count(*) FROM raw_pages WHERE fetched_at < ?", [cutoff]).fetchall()[0][0]
             if n:
@@ -846,7 +843,7 @@ class Warehouse:
                 st["consecutive_failures"] = n
                 st["last_error"] = f.error or "error"
                 st["last_error_at"] = at
-                st["next_attempt_at"] = at + min(FEED_BACKOFF_BASE * (2 ** (n - 1)), FEED_BACKOFF_CAP)
+                st["next_attempt_at"] = at + self._feed_backoff(n)
         schema = [("feed_url", STR), ("outlet", STR), ("kind", STR), ("etag", STR), ("last_modified", STR),
                   ("consecutive_failures", pa.int32()), ("next_attempt_at", TS), ("last_fetched_at", TS),
                   ("last_success_at", TS), ("last_error", STR), ("last_error_at", TS), ("first_seen_at", TS)]
@@ -856,6 +853,11 @@ class Warehouse:
             con.execute(f"INSERT INTO sources BY NAME SELECT * FROM in_sources "
                         f"ON CONFLICT (feed_url) DO UPDATE SET {sets}")
         self._insert_log(con, log)
+
+    def _feed_backoff(self, failures: int) -> timedelta:
+        """How long a feed that failed ``failures`` times in a row is skipped: doubling, capped."""
+        base = timedelta(minutes=self.settings.feed_backoff_minutes)
+        return min(base * (2 ** (failures - 1)), timedelta(hours=self.settings.feed_backoff_max_hours))
 
     def _insert_log(self, con, rows: list[dict]) -> None:
         if not rows:
@@ -1158,7 +1160,7 @@ class Warehouse:
                                status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE status END
                                WHERE alert_id = ? AND status = 'pending'
                                  AND (last_attempt_at IS NULL OR last_attempt_at < ?)""",
-                            [at, (e.get("error") or "delivery failed")[:2000], int(e.get("max_attempts") or 20),
+                            [at, (e.get("error") or "delivery failed")[:2000], int(e["max_attempts"]),
                              e["alert_id"], at])
 
 
