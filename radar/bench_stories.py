@@ -20,7 +20,7 @@ from typing import TextIO
 from extractors import similarity
 from extractors.models import KST
 from warehouse.samples import FIXTURE_DIR, feed_fetch, fixture_pages, load_story_fixture, page
-from warehouse.stories import DEFAULT_PARAMS, StoryDoc, StoryParams, cluster, pairwise_scores
+from warehouse.clustering import DEFAULT_PARAMS, StoryDoc, StoryParams, cluster, pairwise_scores
 
 
 def _docs(items: list[dict]) -> list[StoryDoc]:

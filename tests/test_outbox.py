@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from settings import WarehouseSettings
-from warehouse import Warehouse, alert_id_for
+from warehouse import Warehouse, alert_id_for, loads
 from warehouse.samples import fixture_pages, load_story_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,10 +187,10 @@ def test_alerts_are_created_in_the_load_transaction(wh, monkeypatch):
     next load creates both, once)."""
     pages = fixture_pages([ITEMS["e06-yna"], ITEMS["e06-donga"]])
 
-    def boom(*args, **kwargs):
+    def boom(*_args, **_kwargs):
         raise RuntimeError("disk full while storing raw HTML")
 
-    monkeypatch.setattr(Warehouse, "_store_raw", boom)       # runs after stories and alerts are written
+    monkeypatch.setattr(loads, "store_raw_pages", boom)      # runs after stories and alerts are written
     with pytest.raises(RuntimeError, match="disk full"):
         wh.load("run-1", [], pages, ["log"])
     monkeypatch.undo()

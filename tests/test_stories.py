@@ -12,7 +12,7 @@ from extractors.models import KST
 from radar.bench_stories import bench_stories
 from warehouse import Warehouse
 from warehouse.samples import fixture_pages, load_story_fixture, page
-from warehouse.stories import StoryDoc, StoryIndex, cluster, compare, pairwise_scores
+from warehouse.clustering import StoryDoc, StoryIndex, cluster, compare, pairwise_scores
 
 ITEMS = {it["id"]: it for it in load_story_fixture()}
 

@@ -1,18 +1,11 @@
 """DuckDB warehouse for alliance-radar: versioned schema, Arrow loads in one short transaction,
 story clustering, alert outbox, Parquet export. Never fetches; never imports Prefect or httpx."""
+from .clustering import DEFAULT_PARAMS, StoryParams
+from .connection import read_only_connection
+from .errors import DatabaseBusy, NotAWarehouse, QueryError, SchemaTooNew, WarehouseError
+from .rows import alert_id_for, article_id_for
 from .schema import SCHEMA_VERSION, VIEW_NAMES
-from .store import (
-    DatabaseBusy,
-    NotAWarehouse,
-    QueryError,
-    SchemaTooNew,
-    Warehouse,
-    WarehouseError,
-    alert_id_for,
-    article_id_for,
-    read_only_connection,
-)
-from .stories import DEFAULT_PARAMS, StoryParams
+from .store import Warehouse
 
 __all__ = [
     "SCHEMA_VERSION", "VIEW_NAMES", "DatabaseBusy", "NotAWarehouse", "QueryError", "SchemaTooNew", "Warehouse", "WarehouseError",
