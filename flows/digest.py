@@ -81,12 +81,6 @@ class DigestMarks:
         return complete and not prev.get("complete") and stories > int(prev.get("stories", 0))
 
 
-def _story_for_digest(s: dict) -> dict:
-    d = dict(s)
-    d.setdefault("published_at", s.get("first_published_at"))
-    return d
-
-
 @task(name="send-digest", cache_policy=NO_CACHE)
 def send_digest(channel: Channel, title: str, body: str, timeout: float) -> tuple[bool, str]:
     return send_message(channel, title, body, get_run_logger(), timeout=timeout)
@@ -101,7 +95,7 @@ def digest(db_path: str | None = None, sources_path: str | None = None, day: str
     the_day = resolve_day(day)
     start, end = day_bounds(the_day)
     warehouse = open_warehouse(config, db_path)
-    stories = [_story_for_digest(s) for s in warehouse.stories_between(start, end)]
+    stories = warehouse.stories_between(start, end)
     complete = datetime.now(KST) >= end
     marks = DigestMarks(warehouse.path)
     counts = {"day": the_day.isoformat(), "stories": len(stories), "channels_sent": 0, "channels_skipped": 0,

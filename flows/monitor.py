@@ -80,7 +80,7 @@ def deliver_alerts(warehouse: Warehouse, config: Config) -> dict:
     results = deliver(warehouse.pending_alerts(), alert_channels(config), get_run_logger(),
                       timeout=config.alerts.timeout_seconds)
     warehouse.record_deliveries(results)
-    sent = sum(1 for r in results if r["ok"])
+    sent = sum(1 for r in results if r.ok)
     return {"alerts_sent": sent, "alerts_failed": len(results) - sent}
 
 

@@ -12,22 +12,19 @@ from flows import progress
 from flows.monitor import deliver_alerts
 from flows.runs import channel_ids, current_run_id, open_warehouse
 from settings import Config, load_config
-from warehouse import Warehouse
+from warehouse import RawPage, Warehouse
 
 
 @task(name="reprocess-batch", cache_policy=NO_CACHE)
-def reprocess_batch(warehouse: Warehouse, rows: list[dict], config: Config, channels: list[str]) -> dict:
+def reprocess_batch(warehouse: Warehouse, stored: list[RawPage], config: Config, channels: list[str]) -> dict:
     pages = []
-    for row in rows:
-        entry = row["entry"]          # the feed item: title, date and outlet the page itself may not give
-        page = PageRecord(url=row["url"], feed_url=row["feed_url"], fetched_at=row["fetched_at"],
-                          http_status=row["http_status"], content_type=row["content_type"],
-                          raw_html=row["raw_html"], entry=entry)
-        # the same outlet hint the monitor gave: the item's own source, else the feed's configured outlet
-        outlet_hint = (entry.outlet if entry else None) or row["feed_outlet"]
+    for raw in stored:
+        # the feed item fills what the page does not say (title, date, outlet), as in the monitor pass
+        page = PageRecord(url=raw.url, feed_url=raw.feed_url, fetched_at=raw.fetched_at, http_status=raw.http_status,
+                          content_type=raw.content_type, raw_html=raw.raw_html, entry=raw.entry)
         page.article, page.relevance, page.error = process_page(
-            page.raw_html, url=page.url, content_type=page.content_type, entry=entry,
-            outlet_hint=outlet_hint, threshold=config.relevance.threshold, max_bytes=config.fetch.max_page_bytes)
+            raw.raw_html, url=raw.url, content_type=raw.content_type, entry=raw.entry, outlet_hint=raw.outlet_hint,
+            threshold=config.relevance.threshold, max_bytes=config.fetch.max_page_bytes)
         pages.append(page)
     return warehouse.reprocess(pages, channels)
 
@@ -44,7 +41,7 @@ def reprocess(db_path: str | None = None, sources_path: str | None = None, since
     since_date = date.fromisoformat(since) if since else None
     total = warehouse.raw_page_count(since_date)
     totals: dict = {"pages": 0}
-    batch: list[dict] = []
+    batch: list[RawPage] = []
 
     def flush() -> None:
         counts = reprocess_batch(warehouse, batch, config, channels)

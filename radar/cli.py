@@ -182,7 +182,8 @@ def alliances(db: Optional[Path] = DbOption,
         from radar.bench_relevance import list_alliances
         list_alliances(sys.stdout)
         return
-    from warehouse import Warehouse, format_alliance_timeline
+    from radar.render import format_alliance_timeline
+    from warehouse import Warehouse
     with user_errors():
         timeline = Warehouse(_db(db)).alliance_timeline()
     if not timeline:

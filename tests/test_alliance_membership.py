@@ -12,12 +12,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from builders import feed_fetch, page
 
 from extractors.models import KST
 from extractors.relevance import classify
 from settings import WarehouseSettings
 from warehouse import Warehouse
-from warehouse.samples import feed_fetch, page
 
 ROOT = Path(__file__).resolve().parent.parent
 FOUNDERS = {"KT", "현대중공업그룹", "KAIST", "한양대", "ETRI"}

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from builders import feed_fetch, page
 
 from extractors.models import KST
 from extractors.relevance import classify
 from settings import WarehouseSettings
 from warehouse import Warehouse
-from warehouse.samples import feed_fetch, page
 
 GWANGJU = ("광주시·전남대·ETRI ‘광주 AI 원팀’ 결성",
            "광주시와 전남대, ETRI가 지역 인공지능 산업을 키우기 위한 ‘광주 AI 원팀’을 결성했다.\n\n"

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from builders import page
 
 from extractors.models import KST
 from settings import WarehouseSettings
 from warehouse import DatabaseBusy, Warehouse, read_only_connection
-from warehouse.samples import page
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=KST)

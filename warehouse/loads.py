@@ -16,8 +16,20 @@ from extractors.models import FeedFetch
 from settings import WarehouseSettings
 
 from .clustering import StoryParams
-from .rows import (ARTICLE_COLS, RAW_COLS, STR, STRS, TS, Prepared, arrow_table, article_id_for, dedupe, registered,
-                   row_hash, utcnow)
+from .rows import (
+    ARTICLE_COLS,
+    RAW_COLS,
+    STR,
+    STRS,
+    TS,
+    Prepared,
+    arrow_table,
+    article_id_for,
+    dedupe,
+    registered,
+    row_hash,
+    utcnow,
+)
 from .sources import apply_feed_fetches, insert_fetch_log
 from .stories import assign_stories
 

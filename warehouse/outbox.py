@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from .records import Delivery, PendingAlert
 from .rows import STR, TS, alert_id_for, arrow_table, registered
 
 ALERT_COLS = [("alert_id", STR), ("story_id", STR), ("channel", STR), ("status", STR), ("created_at", TS),
@@ -49,23 +50,29 @@ def cancel_alerts_of_dropped_stories(con) -> None:
                       WHERE a.is_alliance)""")
 
 
-def pending_alerts(con, max_attempts: int) -> list[dict]:
+def pending_alerts(con, max_attempts: int) -> list[PendingAlert]:
     """Alerts to deliver, oldest first, with their story as it stands now."""
-    cur = con.execute("""
+    rows = con.execute("""
         SELECT al.alert_id, al.story_id, al.channel, al.attempts, al.last_error, al.created_at,
                st.title, st.url, st.outlet, st.outlets, st.outlet_count, st.article_count, st.alliance,
-               st.event, st.event_date, st.orgs, st.first_published_at AS published_at, st.urls
+               st.event, st.event_date, st.orgs, st.first_published_at, st.urls
         FROM alerts al JOIN alliance_stories st ON st.story_id = al.story_id
         WHERE al.status = 'pending' AND al.attempts < ?
         ORDER BY al.created_at, st.first_published_at NULLS LAST, al.alert_id
-    """, [max_attempts])
-    cols = [d[0] for d in cur.description]
-    out = [dict(zip(cols, r)) for r in cur.fetchall()]
-    for d in out:
-        d["outlets"] = list(d["outlets"] or [])
-        d["orgs"] = list(d["orgs"] or [])
-        d["urls"] = list(d["urls"] or [])
-    return out
+    """, [max_attempts]).fetchall()
+    return [PendingAlert(alert_id=aid, story_id=sid, channel=channel, attempts=attempts, last_error=last_error,
+                         created_at=created_at, title=title, url=url, outlet=outlet, outlets=tuple(outlets or ()),
+                         outlet_count=outlet_count, article_count=article_count, alliance=alliance, event=event,
+                         event_date=event_date, orgs=tuple(orgs or ()), first_published_at=first_published_at,
+                         urls=tuple(urls or ()))
+            for (aid, sid, channel, attempts, last_error, created_at, title, url, outlet, outlets, outlet_count,
+                 article_count, alliance, event, event_date, orgs, first_published_at, urls) in rows]
+
+
+def journal_entries(results: list[Delivery], recorded_at: str, max_attempts: int) -> list[dict]:
+    """Journal lines for delivery results (the give-up count travels with them)."""
+    return [{"alert_id": r.alert_id, "ok": bool(r.ok), "response": r.response, "error": r.error,
+             "at": r.at or recorded_at, "max_attempts": max_attempts} for r in results]
 
 
 def apply_deliveries(con, entries: list[dict]) -> None:

@@ -10,7 +10,14 @@ import duckdb
 from extractors.models import KST
 
 from .errors import QueryError
+from .records import AllianceTimeline, Member, RawPage, StoryArticle, StoryRow
 from .rows import UTC, entry_from_json
+
+# the alliance_stories columns a StoryRow holds, named (the view may grow columns)
+STORY_COLUMNS = ("story_id", "title", "url", "outlet", "alliance", "event", "event_date", "orgs",
+                 "first_published_at", "last_published_at", "article_count", "outlet_count", "outlets", "urls",
+                 "created_at", "alerted")
+_STORY_SELECT = ", ".join(f"st.{c}" for c in STORY_COLUMNS)
 
 
 def run_query(con, sql: str, params=None) -> tuple[list[str], list[tuple]]:
@@ -23,61 +30,58 @@ def run_query(con, sql: str, params=None) -> tuple[list[str], list[tuple]]:
     return cols, rows
 
 
-def _dicts(cur) -> list[dict]:
-    cols = [d[0] for d in cur.description]
-    out = [dict(zip(cols, r)) for r in cur.fetchall()]
-    for d in out:
-        for k in ("outlets", "orgs", "urls"):
-            if k in d:
-                d[k] = list(d[k] or [])
-    return out
+def story_row(values: tuple, **extra) -> StoryRow:
+    """A StoryRow from the STORY_COLUMNS values of one alliance_stories row."""
+    d = dict(zip(STORY_COLUMNS, values))
+    for k in ("orgs", "outlets", "urls"):
+        d[k] = tuple(d[k] or ())
+    return StoryRow(**d, **extra)
 
 
-def stories_between(con, start: datetime, end: datetime) -> list[dict]:
+def stories_between(con, start: datetime, end: datetime) -> list[StoryRow]:
     """Stories that appeared, or that new outlets joined, in [start, end), each with its articles."""
-    stories = _dicts(con.execute("""
-        SELECT st.*, (st.created_at >= ? AND st.created_at < ?) AS is_new_story
+    rows = con.execute(f"""
+        SELECT {_STORY_SELECT}, (st.created_at >= ? AND st.created_at < ?) AS is_new_story
         FROM alliance_stories st
         WHERE st.story_id IN (SELECT story_id FROM story_articles WHERE joined_at >= ? AND joined_at < ?)
         ORDER BY st.first_published_at NULLS LAST, st.story_id
-    """, [start, end, start, end]))
-    if not stories:
+    """, [start, end, start, end]).fetchall()
+    if not rows:
         return []
-    rows = con.execute("""
+    members = con.execute("""
         SELECT sa.story_id, a.article_id, a.outlet, a.title, a.url, a.published_at, sa.joined_at, sa.reason
         FROM story_articles sa JOIN articles a USING (article_id)
         WHERE sa.story_id IN (SELECT unnest(?::VARCHAR[])) AND a.is_alliance
         ORDER BY a.published_at NULLS LAST, a.article_id
-    """, [[s["story_id"] for s in stories]]).fetchall()
-    by_story: dict[str, list[dict]] = {}
-    for sid, aid, outlet, title, url, pub, joined, reason in rows:
-        by_story.setdefault(sid, []).append({
-            "article_id": aid, "outlet": outlet, "title": title, "url": url, "published_at": pub,
-            "joined_at": joined, "reason": reason, "is_new": start <= joined < end})
-    for s in stories:
-        s["articles"] = by_story.get(s["story_id"], [])
-    return stories
+    """, [[r[0] for r in rows]]).fetchall()
+    by_story: dict[str, list[StoryArticle]] = {}
+    for sid, aid, outlet, title, url, pub, joined, reason in members:
+        by_story.setdefault(sid, []).append(StoryArticle(
+            article_id=aid, outlet=outlet, title=title, url=url, published_at=pub, joined_at=joined,
+            reason=reason, is_new=start <= joined < end))
+    return [story_row(r[:-1], is_new_story=bool(r[-1]), articles=tuple(by_story.get(r[0], ()))) for r in rows]
 
 
-def stories_for_run(con, run_id: str) -> list[dict]:
-    """The stories a run created (for the run's summary), as rows of alliance_stories."""
-    return _dicts(con.execute("SELECT st.* FROM alliance_stories st JOIN stories s USING (story_id) "
-                              "WHERE s.run_id = ? ORDER BY st.first_published_at NULLS LAST, st.story_id", [run_id]))
+def stories_for_run(con, run_id: str) -> list[StoryRow]:
+    """The stories a run created (for the run's summary)."""
+    rows = con.execute(f"SELECT {_STORY_SELECT} FROM alliance_stories st JOIN stories s USING (story_id) "
+                       f"WHERE s.run_id = ? ORDER BY st.first_published_at NULLS LAST, st.story_id", [run_id])
+    return [story_row(r) for r in rows.fetchall()]
 
 
-def alliance_timeline(con) -> list[dict]:
+def alliance_timeline(con) -> list[AllianceTimeline]:
     """Per alliance, its members in the order the news shows them joining."""
     rows = con.execute("""
         SELECT m.alliance, m.org, m.joined_on, m.article_id, a.title, a.outlet, a.url
         FROM alliance_members m LEFT JOIN articles a USING (article_id)
         ORDER BY m.alliance, m.joined_on, m.org
     """).fetchall()
-    out: dict[str, dict] = {}
+    members: dict[str, list[Member]] = {}
     for alliance, org, joined_on, aid, title, outlet, url in rows:
-        d = out.setdefault(alliance, {"alliance": alliance, "first_seen": joined_on, "members": []})
-        d["members"].append({"org": org, "joined_on": joined_on, "article_id": aid, "title": title,
-                             "outlet": outlet, "url": url})
-    return list(out.values())
+        members.setdefault(alliance, []).append(Member(org=org, joined_on=joined_on, article_id=aid, title=title,
+                                                       outlet=outlet, url=url))
+    return [AllianceTimeline(alliance=name, first_seen=found[0].joined_on, members=tuple(found))
+            for name, found in members.items()]
 
 
 def since_instant(since: date | None) -> datetime:
@@ -94,7 +98,7 @@ RAW_PAGE_SELECT = ("SELECT r.url, r.feed_url, r.fetched_at, r.http_status, r.con
                    "FROM raw_pages r LEFT JOIN sources s USING (feed_url) WHERE r.fetched_at >= ?")
 
 
-def raw_page_chunk(con, since: date | None, after: tuple[datetime, str] | None, limit: int) -> list[dict]:
+def raw_page_chunk(con, since: date | None, after: tuple[datetime, str] | None, limit: int) -> list[RawPage]:
     """Up to ``limit`` stored raw pages fetched on/after ``since``, oldest first, strictly after the
     (fetched_at, url) key ``after``; each decompressed, with its feed item and its feed's outlet."""
     if after is None:
@@ -104,7 +108,7 @@ def raw_page_chunk(con, since: date | None, after: tuple[datetime, str] | None, 
         rows = con.execute(f"{RAW_PAGE_SELECT} AND (r.fetched_at > ? OR (r.fetched_at = ? AND r.url > ?)) "
                            f"ORDER BY r.fetched_at, r.url LIMIT ?",
                            [since_instant(since), after[0], after[0], after[1], limit]).fetchall()
-    return [{"url": url, "feed_url": feed_url, "fetched_at": fetched_at, "http_status": status,
-             "content_type": ctype, "raw_html": zlib.decompress(raw) if comp == "zlib" else bytes(raw),
-             "entry": entry_from_json(entry), "feed_outlet": feed_outlet, "article_id": aid, "error": error}
+    return [RawPage(url=url, feed_url=feed_url, fetched_at=fetched_at, http_status=status, content_type=ctype,
+                    raw_html=zlib.decompress(raw) if comp == "zlib" else bytes(raw), entry=entry_from_json(entry),
+                    feed_outlet=feed_outlet, article_id=aid, error=error)
             for url, feed_url, fetched_at, status, ctype, comp, raw, entry, aid, error, feed_outlet in rows]

@@ -29,6 +29,7 @@ from settings import AlertSettings, WarehouseSettings
 from . import connection, export, loads, outbox, queries, runs, sources
 from .clustering import DEFAULT_PARAMS, StoryParams
 from .errors import DatabaseBusy
+from .records import AllianceTimeline, Delivery, PendingAlert, RawPage, StoryRow
 from .rows import aware, prepare, utcnow
 from .schema import SCHEMA_VERSION
 
@@ -120,7 +121,7 @@ class Warehouse:
         with self._read() as con:
             return sources.known_urls(con, urls)
 
-    def pending_alerts(self) -> list[dict]:
+    def pending_alerts(self) -> list[PendingAlert]:
         """Alerts to deliver, oldest first, with their story as it stands now (outlets that joined
         since the alert was created are listed); journaled sends are left out."""
         if not self.path.exists():
@@ -128,31 +129,31 @@ class Warehouse:
         sent = self.journal.sent_alert_ids()
         with self._read() as con:
             pending = outbox.pending_alerts(con, self.alert_max_attempts)
-        return [a for a in pending if a["alert_id"] not in sent]
+        return [a for a in pending if a.alert_id not in sent]
 
-    def stories_between(self, start: datetime, end: datetime) -> list[dict]:
+    def stories_between(self, start: datetime, end: datetime) -> list[StoryRow]:
         """Stories that appeared, or that new outlets joined, in [start, end) — for a digest.
-        Each has its articles (outlet, title, url, published_at, joined_at, is_new)."""
+        Each has its articles (``StoryArticle``: outlet, title, url, published_at, joined_at, is_new)."""
         if not self.path.exists():
             return []
         with self._read() as con:
             return queries.stories_between(con, aware(start), aware(end))
 
-    def stories_for_run(self, run_id: str) -> list[dict]:
-        """The stories a run created (for the run's summary), as rows of alliance_stories."""
+    def stories_for_run(self, run_id: str) -> list[StoryRow]:
+        """The stories a run created (for the run's summary)."""
         if not self.path.exists():
             return []
         with self._read() as con:
             return queries.stories_for_run(con, run_id)
 
-    def alliance_timeline(self) -> list[dict]:
+    def alliance_timeline(self) -> list[AllianceTimeline]:
         """Per alliance, its members in the order the news shows them joining."""
         if not self.path.exists():
             return []
         with self._read() as con:
             return queries.alliance_timeline(con)
 
-    def raw_pages(self, since: date | None = None) -> Iterator[dict]:
+    def raw_pages(self, since: date | None = None) -> Iterator[RawPage]:
         """Stored raw pages (decompressed), oldest first, each with the feed item it came from
         (``entry``) and the outlet its feed is configured with (``feed_outlet``). Reads in chunks of
         ``raw_pages_per_chunk`` and closes the connection between chunks, so a long re-extraction
@@ -166,7 +167,7 @@ class Warehouse:
             yield from chunk
             if len(chunk) < limit:
                 return
-            after = (chunk[-1]["fetched_at"], chunk[-1]["url"])
+            after = (chunk[-1].fetched_at, chunk[-1].url)
 
     def raw_page_count(self, since: date | None = None) -> int:
         """How many pages ``raw_pages(since)`` will yield (for progress)."""
@@ -212,17 +213,14 @@ class Warehouse:
             loads.write_reprocessed(con, prep, channels, counts, self.story_params)
         return counts
 
-    def record_deliveries(self, results: list[dict]) -> dict:
-        """Outcome of delivering alerts: {alert_id, ok, response, error}. Written first to a small
+    def record_deliveries(self, results: list[Delivery]) -> dict:
+        """Outcome of delivering alerts. Written first to a small
         journal next to the database (fsync), then to the database; if the database is busy the
         journal is applied by the next write, and pending_alerts already skips journaled sends —
         so a sent alert is never sent again."""
         if not results:
             return {"recorded": 0, "journaled": 0}
-        now = utcnow().isoformat()
-        self.journal.append([{"alert_id": r["alert_id"], "ok": bool(r.get("ok")), "response": r.get("response"),
-                              "error": r.get("error"), "at": r.get("at") or now,
-                              "max_attempts": self.alert_max_attempts} for r in results])
+        self.journal.append(outbox.journal_entries(results, utcnow().isoformat(), self.alert_max_attempts))
         try:
             with self._write():
                 pass    # _write applies (and then forgets) every journaled result
