@@ -224,7 +224,7 @@ class PoliteFetcher:
     async def _follow(self, resp: FetchResponse, headers: dict[str, str], limit: int, robots: bool) -> None:
         budget = self.settings.total_timeout
         current = resp.url
-        for hop in range(self.settings.max_redirects + 1):
+        for _hop in range(self.settings.max_redirects + 1):
             try:
                 url = httpx.URL(current)
             except Exception:

@@ -93,19 +93,12 @@ def _exit_for(counts: dict | None) -> None:
 def sql(query: str, db: Optional[Path] = DbOption,
         as_json: bool = typer.Option(False, "--json", help="print a JSON array of row objects")):
     """Run a read-only SQL query (views: alliance_news, alliance_stories, alliance_events, ...)."""
-    import duckdb
-
-    from warehouse import read_only_connection
+    from warehouse import QueryError, Warehouse
     with user_errors():
-        con = read_only_connection(_db(db))   # waits with backoff while a flow writes, then names the holder
-        try:
-            cursor = con.execute(query)
-            columns = [d[0] for d in cursor.description] if cursor.description else []
-            rows = cursor.fetchall() if cursor.description else []
-        except duckdb.Error as exc:
-            fail(f"query failed: {str(exc).strip()}", 2)
-        finally:
-            con.close()
+        try:   # waits with backoff while a flow writes, then names the holder; times in Korea time
+            columns, rows = Warehouse(_db(db)).query(query, timezone="Asia/Seoul")
+        except QueryError as exc:
+            fail(f"query failed: {exc}", 2)
     if as_json:
         typer.echo(json.dumps([{c: _jsonable(v) for c, v in zip(columns, row)} for row in rows],
                               ensure_ascii=False, indent=2))
