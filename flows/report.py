@@ -32,7 +32,7 @@ def publish_run_artifacts(warehouse, run_id: str, counts: dict) -> None:
                              description="Counts of one monitor pass")
     stories = warehouse.stories_for_run(run_id)
     if stories:
-        table = [{"title": s.get("title"), "alliance": s.get("alliance") or "", "event": s.get("event") or "",
-                  "orgs": ", ".join(s.get("orgs") or []), "outlets": s.get("outlet_count"), "url": s.get("url")}
+        table = [{"title": s.title, "alliance": s.alliance or "", "event": s.event or "",
+                  "orgs": ", ".join(s.orgs), "outlets": s.outlet_count, "url": s.url}
                  for s in stories]
         create_table_artifact(table, key="new-alliance-stories", description="New AI-alliance stories in this pass")

@@ -17,8 +17,8 @@ from lxml import html as lxml_html
 from protego import Protego
 
 from extractors.models import EVENT_TYPES
-from radar.config import parse_config
 from radar.demo_server import DEMO_CORPUS_DIR, CorpusServer, route_key
+from settings import parse_config
 
 LAYOUTS = {"ndsoft", "naver", "wp", "legacy"}
 SYNDICATED = "k-ai-fullstack-alliance-2026-10-27"
