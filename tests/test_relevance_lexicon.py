@@ -83,7 +83,7 @@ def test_a_user_file_adds_words_without_code(tmp_path, monkeypatch):
 def test_the_lexicon_in_force_is_part_of_the_classifier_version(tmp_path, monkeypatch):
     page = REPO / "radar" / "demo_corpus" / "pages" / "wp" / "4812.html"
     builtin = classifier_version()
-    article, relevance, error = process_page(page.read_bytes(), url="https://demo.example/4812")
+    article, relevance, error = process_page(page.read_bytes(), url="https://demo.example/4812", threshold=0.5)
     assert error is None
     assert article.extractor_version.endswith("/" + builtin)
     assert relevance.evidence["classifier_version"] == builtin
@@ -92,7 +92,7 @@ def test_the_lexicon_in_force_is_part_of_the_classifier_version(tmp_path, monkey
     mine.write_text(MY_WORDS, encoding="utf-8")
     monkeypatch.setenv(ENV_VAR, str(mine))
     assert classifier_version() != builtin
-    article2, _, _ = process_page(page.read_bytes(), url="https://demo.example/4812")
+    article2, _, _ = process_page(page.read_bytes(), url="https://demo.example/4812", threshold=0.5)
     assert article2.extractor_version != article.extractor_version
     assert article2.extractor_version.split("/")[0] == article.extractor_version.split("/")[0]
 
