@@ -57,6 +57,16 @@ class WarehouseSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportSettings:
+    html_path: str = ""                    # the HTML report the monitor rewrites after a pass that changed
+                                           # something; "" = report.html beside the database
+    feed_path: str = ""                    # the Atom feed; "" = alliance-news.xml beside the database
+    write_feed: bool = True                # the monitor writes the feed after each pass
+    new_days: int = 7                      # "new this period" = stories first seen in the last N days
+    feed_entries: int = 200                # newest stories in the feed (0 = all)
+
+
+@dataclass(frozen=True, slots=True)
 class FeedSource:
     url: str | None = None
     outlet: str | None = None
@@ -73,6 +83,7 @@ class Config:
     relevance: RelevanceSettings = field(default_factory=RelevanceSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     warehouse: WarehouseSettings = field(default_factory=WarehouseSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
     def alert_urls(self) -> list[str]:
         env = os.environ.get("RADAR_ALERT_URLS", "")
@@ -127,7 +138,7 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
 def parse_config(data: dict, path: Path | None = None) -> Config:
     path = path or Path("<config>")
     sections = {"fetch": FetchSettings, "relevance": RelevanceSettings, "alerts": AlertSettings,
-                "warehouse": WarehouseSettings}
+                "warehouse": WarehouseSettings, "report": ReportSettings}
     unknown = set(data) - set(sections) - {"feeds"}
     if unknown:
         raise ConfigError(f"{path}: unknown key '{sorted(unknown)[0]}' (known: feeds, {', '.join(sections)})")
