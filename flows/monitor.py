@@ -21,7 +21,7 @@ from extractors.pipeline import process_page  # noqa: E402
 from flows import spool  # noqa: E402
 from flows.alerts import alert_channels, deliver  # noqa: E402
 from flows.polling import fetch_pages, poll_feeds  # noqa: E402
-from flows.report import publish_run_artifacts  # noqa: E402
+from flows.report import publish_report, publish_run_artifacts  # noqa: E402
 from radar.config import Config, default_db_path, load_config  # noqa: E402
 from warehouse import DatabaseBusy, Warehouse  # noqa: E402
 
@@ -114,6 +114,7 @@ def monitor(sources_path: str | None = None, db_path: str | None = None) -> dict
         raise
     warehouse.finish_run(run_id, "completed", {k: v for k, v in counts.items() if k != "failures"})
     publish_run_artifacts(warehouse, run_id, counts)
+    counts.update(publish_report(warehouse.path, config.report, counts, logger))   # report.html, the Atom feed
     logger.info("pass done: %s", {k: v for k, v in counts.items() if k != "failures"})
     return counts
 
