@@ -70,6 +70,7 @@ def publish_report(db_path, settings, counts: dict, logger) -> dict:
             path, entries, changed = write_feed(db_path, feed_path(db_path, settings), limit=settings.feed_entries)
             feed = (path, entries)
             out["feed"] = str(path)
+            out["feed_changed"] = changed
             if changed:
                 logger.info("feed written: %s (%d entries)", path, entries)
         html = report_path(db_path, settings)

@@ -168,6 +168,7 @@ def test_pass_that_changed_something_writes_the_report_and_points_an_artifact_at
     assert passes["first"]["report"] == str(report) and report.is_file()
     assert "report" not in passes["second"]                       # nothing changed: the report stays as it was
     assert passes["first"]["feed"] == passes["second"]["feed"] == str(feed) and feed.is_file()
+    assert passes["first"]["feed_changed"] and not passes["second"]["feed_changed"]   # same entries, same ids
     stories = {p.story for p in passes["server"].manifest.pages if p.is_alliance}
     assert feed.read_text(encoding="utf-8").count("<entry>") == len(stories)
     with get_client(sync_client=True) as client:

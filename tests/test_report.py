@@ -204,13 +204,11 @@ def test_demo_report_on_a_phone(demo, chromium, tmp_path, request):
 
 @pytest.mark.slow
 def test_feed_is_valid_atom_newest_first_with_ids_stable_across_runs(demo, tmp_path):
+    # (a monitor pass that adds nothing keeps the feed as it is: tests/test_monitor_flow.py)
     db = demo["db"]
     first = radar("feed", "--db", str(db), "--out", str(tmp_path / "one.xml"))
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip() == f"feed: {tmp_path / 'one.xml'} ({len(sql_rows(db, 'select * from alliance_stories'))} entries)"
-    again = radar("demo", "--db", str(db))                      # another pass: nothing new
-    assert again.returncode == 0, again.stderr[-2000:]
-    assert re.search(r"^report: \S+report\.html ", again.stdout, re.M)   # printed even when nothing changed
     second = radar("feed", "--db", str(db), "--out", str(tmp_path / "two.xml"))
     assert second.returncode == 0, second.stderr
     one, two = (tmp_path / "one.xml").read_bytes(), (tmp_path / "two.xml").read_bytes()
