@@ -94,6 +94,16 @@ class WarehouseSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportSettings:
+    html_path: str = ""                    # the HTML report the monitor rewrites after a pass that changed
+                                           # something; "" = report.html beside the database
+    feed_path: str = ""                    # the Atom feed; "" = alliance-news.xml beside the database
+    write_feed: bool = True                # the monitor writes the feed after each pass
+    new_days: int = 7                      # "new this period" = stories first seen in the last N days
+    feed_entries: int = 200                # newest stories in the feed (0 = all)
+
+
+@dataclass(frozen=True, slots=True)
 class FeedSource:
     url: str | None = None
     outlet: str | None = None
@@ -126,6 +136,7 @@ class Config:
     relevance: RelevanceSettings = field(default_factory=RelevanceSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     warehouse: WarehouseSettings = field(default_factory=WarehouseSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
     env: Environment = field(default_factory=Environment)
 
     def alert_urls(self) -> list[str]:
@@ -134,7 +145,7 @@ class Config:
 
 
 SECTIONS = {"fetch": FetchSettings, "relevance": RelevanceSettings, "alerts": AlertSettings,
-            "warehouse": WarehouseSettings}
+            "warehouse": WarehouseSettings, "report": ReportSettings}
 
 
 def read_environment(environ: Mapping[str, str] | None = None) -> Environment:

@@ -15,7 +15,7 @@ from extractors.pipeline import process_page
 from flows import spool
 from flows.alerts import alert_channels, deliver
 from flows.polling import fetch_pages, poll_feeds
-from flows.report import publish_run_artifacts
+from flows.report import publish_report, publish_run_artifacts
 from flows.runs import channel_ids, current_run_id, open_warehouse
 from settings import Config, load_config
 from warehouse import DatabaseBusy, Warehouse
@@ -104,6 +104,7 @@ def monitor(sources_path: str | None = None, db_path: str | None = None) -> dict
         raise
     warehouse.finish_run(run_id, "completed", {k: v for k, v in counts.items() if k != "failures"})
     publish_run_artifacts(warehouse, run_id, counts)
+    counts.update(publish_report(warehouse.path, config.report, counts, logger))   # report.html, the Atom feed
     logger.info("pass done: %s", {k: v for k, v in counts.items() if k != "failures"})
     return counts
 

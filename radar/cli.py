@@ -191,6 +191,39 @@ def alliances(db: Optional[Path] = DbOption,
 
 
 @app.command()
+def report(db: Optional[Path] = DbOption,
+           out: Optional[Path] = typer.Option(None, "--out", help="HTML file (default: report.html beside the database)"),
+           since: Optional[str] = typer.Option(None, help="'new this period' starts on this KST date (YYYY-MM-DD; "
+                                                          "default: 7 days ago)")):
+    """Write the offline HTML report: timeline, organisation network, members, new stories, source health."""
+    from reports import write_report
+    start = _date_option("--since", since)
+    with user_errors():
+        summary = write_report(_db(db), out, since=start)
+    typer.echo(summary.line())
+
+
+@app.command()
+def feed(db: Optional[Path] = DbOption,
+         out: Optional[Path] = typer.Option(None, "--out", help="Atom file (default: alliance-news.xml beside the database)"),
+         limit: int = typer.Option(200, help="newest stories to include (0 = all)")):
+    """Write an Atom feed of alliance stories (one entry per story, newest first, stable entry ids)."""
+    from reports import write_feed
+    with user_errors():
+        path, entries, _ = write_feed(_db(db), out, limit=limit)
+    typer.echo(f"feed: {path} ({entries} entries)")
+
+
+def _date_option(name: str, value: Optional[str]) -> Optional[date]:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{name} '{value}' is not a date (YYYY-MM-DD)")
+
+
+@app.command()
 def reprocess(since: Optional[str] = typer.Option(None, help="only pages fetched on/after this date (YYYY-MM-DD)"),
               db: Optional[Path] = DbOption, sources: Optional[Path] = SourcesOption):
     """Re-extract and re-score stored raw HTML with the current code (no network)."""

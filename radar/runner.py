@@ -91,6 +91,8 @@ def print_summary(counts: dict, seconds: float, db_path: Path, out=sys.stdout) -
         lines += [f"  - {f['url']}: {f['reason']}" for f in failures[:20]]
         if len(failures) > 20:
             lines.append(f"  ... and {len(failures) - 20} more")
+    if counts.get("report"):
+        lines.append(f"report:    {counts['report']}")
     lines.append(f'query it:  radar sql "select * from alliance_news" --db {db_path}')
     print("\n".join(lines), file=out, flush=True)
 

@@ -69,3 +69,15 @@ def _stop_prefect_ephemeral_server():
     prefect_server.subprocess_server_logger.disabled = True
     for instance in list(prefect_server.SubprocessASGIServer._instances.values()):
         instance.stop()
+
+
+# Screenshots that browser tests keep as artifacts: their paths are listed after the run.
+SCREENSHOTS = pytest.StashKey[list]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    shots = config.stash.get(SCREENSHOTS, [])
+    if shots:
+        terminalreporter.write_sep("-", "screenshots (test artifacts)")
+        for path in shots:
+            terminalreporter.write_line(path)

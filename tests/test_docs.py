@@ -13,7 +13,7 @@ from radar.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-PACKAGES = ("extractors", "warehouse", "flows", "radar")
+PACKAGES = ("extractors", "warehouse", "flows", "radar", "reports")
 
 
 def section(title: str) -> str:

@@ -165,3 +165,20 @@ def test_run_publishes_a_summary_and_a_table_of_new_stories(passes):
     assert any(len(r) == len(stories) for r in rows)
     titles = {row["title"] for r in rows for row in r}
     assert titles <= {p.title for p in passes["server"].manifest.pages if p.is_alliance}
+
+
+def test_pass_that_changed_something_writes_the_report_and_points_an_artifact_at_it(passes):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    db = passes["db"]
+    report, feed = db.parent / "report.html", db.parent / "alliance-news.xml"
+    assert passes["first"]["report"] == str(report) and report.is_file()
+    assert "report" not in passes["second"]                       # nothing changed: the report stays as it was
+    assert passes["first"]["feed"] == passes["second"]["feed"] == str(feed) and feed.is_file()
+    assert passes["first"]["feed_changed"] and not passes["second"]["feed_changed"]   # same entries, same ids
+    stories = {p.story for p in passes["server"].manifest.pages if p.is_alliance}
+    assert feed.read_text(encoding="utf-8").count("<entry>") == len(stories)
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["alliance-report"])))
+    assert any(report.resolve().as_uri() in a.data and f"| 스토리 (stories) | {len(stories)} |" in a.data
+               for a in artifacts)
