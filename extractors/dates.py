@@ -10,17 +10,21 @@
 
 A month without a day ("지난 2월") resolves with precision "month" (first of the month). Without a
 published date, expressions that need one (day only, 이날, 지난달...) stay unresolved.
+
+Also the one parser of written datetimes, ``parse_datetime``: feed and API dates, page metadata and
+visible date stamps, and the published dates handed to the resolver all go through it.
 """
 from __future__ import annotations
 
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from .models import KST
 
-__all__ = ["DateMention", "DateResolver", "parse_published", "resolve_date", "find_dates"]
+__all__ = ["DateMention", "DateResolver", "datetime_from_parts", "find_dates", "hour24", "parse_datetime",
+           "parse_published", "resolve_date"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +54,9 @@ def parse_published(value) -> tuple[date | None, str | None]:
     s = str(value).strip()
     if not s:
         return None, None
-    try:
-        dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
-        if dt.tzinfo is not None:
-            dt = dt.astimezone(KST)
-        return dt.date(), "day"
-    except ValueError:
-        pass
+    dt = parse_datetime(s)
+    if dt is not None:
+        return dt.astimezone(KST).date(), "day"
     m = re.match(r"^(\d{4})(?:[.\-/년\s]+(\d{1,2}))?(?:[.\-/월\s]+(\d{1,2}))?", s)
     if not m:
         return None, None
@@ -234,3 +234,207 @@ def resolve_date(expr: str, published=None) -> date | None:
     """The first date in ``expr`` resolved against ``published`` (day or month precision), else None."""
     found = find_dates(expr, published)
     return found[0].value if found else None
+
+
+# --- datetimes as feeds, APIs and pages write them ---------------------------------------------------------
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_ZONES = {  # minutes east of UTC; KST is handled separately so it keeps the KST tzinfo
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0,
+    "JST": 540, "HKT": 480, "SGT": 480,
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
+    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
+    "CET": 60, "CEST": 120, "BST": 60,
+}
+_RFC822 = re.compile(
+    r"""^\s*(?:[A-Za-z]{2,9}\.?\s*,?\s*)?          # weekday
+        (\d{1,2})[\s\-]+([A-Za-z]{3,9})\.?[\s\-]+(\d{2,4})  # day month year
+        (?:[\sT]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?
+        \s*(?:([+\-]\d{2}:?\d{2})|([A-Za-z]{1,5}))?
+        \s*(?:\([^)]*\))?\s*$""", re.X)
+_DATE_PART = re.compile(
+    r"^\s*(\d{4})\s*(?:[\-./]|년)\s*(\d{1,2})\s*(?:[\-./]|월)\s*(\d{1,2})\s*(?:일|\.)?"
+    r"\s*(?:\(\s*[^)]{0,12}\)|[월화수목금토일]요일|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?)?\s*")
+_AMPM = r"(오전|오후|[AaPp]\.?[Mm]\.?)"
+_TIME_PART = re.compile(
+    r"^(?:T\s*)?(?:" + _AMPM + r"\s*)?(\d{1,2})\s*(?::|시)\s*(?:(\d{1,2})\s*분?)?"
+    r"(?:\s*(?::|)\s*(\d{1,2})\s*초?)?(?:[.,](\d{1,9}))?\s*(?:" + _AMPM + r")?\s*")
+_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?\s*(Z|[+\-]\d{2}:?\d{2})?\s*$")
+_ASCTIME = re.compile(
+    r"^\s*[A-Za-z]{3},?\s+([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})"
+    r"\s+(?:([+\-]\d{2}:?\d{2})\s+|([A-Za-z]{1,5})\s+)?(\d{4})\s*$")
+_ZONE_PART = re.compile(r"^(?:(Z)|([+\-])(\d{2}):?(\d{2})?|\(?([A-Za-z]{1,5})\)?)\s*$")
+
+
+def _zone(offset: str | None, name: str | None) -> timezone | None | bool:
+    """tzinfo for an offset like +0900 or a zone name; None = no zone given (the caller's ``zoneless``);
+    False = a zone we do not know (unparseable)."""
+    if offset:
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        minutes = int(digits[:2]) * 60 + int(digits[2:4] or 0)
+        if minutes >= 24 * 60:
+            return False
+        if minutes == 540 and sign == 1:
+            return timezone(timedelta(hours=9))
+        return timezone(sign * timedelta(minutes=minutes)) if minutes else timezone.utc
+    if name:
+        up = name.upper()
+        if up == "KST":
+            return KST
+        if up in _ZONES:
+            mins = _ZONES[up]
+            return timezone(timedelta(minutes=mins)) if mins else timezone.utc
+        return False
+    return None
+
+
+def _build(year: int, month: int, day: int, hour: int, minute: int, second: int,
+           micro: int, tz, zoneless: tzinfo | None) -> datetime | None:
+    if tz is False:
+        return None
+    if year < 100:
+        year += 2000 if year < 70 else 1900
+    try:
+        return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz or zoneless)
+    except ValueError:
+        return None
+
+
+def hour24(hour: int, marker: str | None) -> int:
+    """The 24-hour clock hour for "오후 3", "3 PM", "오전 12" (= 0); an hour above 12 keeps its value
+    ("오후 14:00": the 24-hour clock wins)."""
+    if not marker or hour > 12:
+        return hour
+    if marker.startswith("오후") or marker[0] in "Pp":
+        return 12 if hour == 12 else hour + 12
+    return 0 if hour == 12 else hour
+
+
+def _parse_whole(raw: str, zoneless: tzinfo | None) -> datetime | None:
+    """The whole string is one date (a feed's pubDate, an API's field)."""
+    if not raw:
+        return None
+    s = raw.strip()
+    if not s or len(s) > 100:
+        return None
+
+    m = _RFC822.match(s)
+    if m:
+        day, mon, year, hh, mm, ss, off, name = m.groups()
+        month = _MONTHS.get(mon[:3].lower())
+        if month is None:
+            return None
+        return _build(int(year), month, int(day), int(hh or 0), int(mm or 0), int(ss or 0), 0,
+                      _zone(off, name), zoneless)
+
+    m = _ASCTIME.match(s)
+    if m:
+        mon, day, hh, mm, ss, off, name, year = m.groups()
+        month = _MONTHS.get(mon.lower())
+        if month is None:
+            return None
+        return _build(int(year), month, int(day), int(hh), int(mm), int(ss), 0, _zone(off, name), zoneless)
+
+    m = _COMPACT.match(s)  # 20250304102100, 20250304T102100Z
+    if m:
+        year, month, day, hh, mm, ss, zone = m.groups()
+        tz = timezone.utc if zone == "Z" else _zone(zone, None)
+        return _build(int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0), 0, tz, zoneless)
+
+    m = _DATE_PART.match(s)
+    if not m:
+        return None
+    year, month, day = (int(g) for g in m.groups())
+    rest = s[m.end():]
+    hour = minute = second = micro = 0
+    if rest:
+        t = _TIME_PART.match(rest)
+        if t and t.end() > 0:
+            ampm1, hh, mm, ss, frac, ampm2 = t.groups()
+            hour = hour24(int(hh), ampm1 or ampm2)
+            minute, second = int(mm or 0), int(ss or 0)
+            micro = int((frac or "0").ljust(6, "0")[:6])
+            rest = rest[t.end():]
+    tz = None
+    if rest:
+        z = _ZONE_PART.match(rest)
+        if not z:
+            return None
+        zulu, sign, zh, zm, name = z.groups()
+        if zulu:
+            tz = timezone.utc
+        elif sign:
+            tz = _zone(f"{sign}{zh}{zm or '00'}", None)
+        else:
+            tz = _zone(None, name)
+    return _build(year, month, day, hour, minute, second, micro, tz, zoneless)
+
+
+
+
+# a date inside longer text ("입력 2024.05.01 오후 3:20 | 수정 ..."), as pages print them
+_DATE_IN_TEXT = re.compile(
+    r"(\d{4})\s*[.\-/년]\s*(\d{1,2})\s*[.\-/월]\s*(\d{1,2})\s*일?\.?\s*(?:\([월화수목금토일]\)\s*)?[T\s]*"
+    r"(?:(오전|오후|AM|PM)\s*)?(?:(\d{1,2})\s*[:시]\s*(\d{1,2})(?:\s*[:분]\s*(\d{1,2})(?:\.\d+)?)?)?\s*"
+    r"(Z|[+-]\d{2}:?\d{2}|KST|UTC|GMT)?", re.I)
+_DIGITS_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?")
+_EPOCH = re.compile(r"\d{10}(?:\d{3})?")
+
+
+def datetime_from_parts(year, month, day, ampm=None, hour=None, minute=None, second=None, zone=None, *,
+                        zoneless: tzinfo | None = None) -> datetime | None:
+    """A datetime from the pieces a regex found (strings or None; ``zone`` Z, +09:00, KST, UTC, GMT),
+    or None when they make no date between 1990 and 2100."""
+    tz = None
+    if zone:
+        tz = _zone(zone, None) if zone[0] in "+-" else _zone(None, zone)
+        if tz is False:
+            return None
+    try:
+        dt = datetime(int(year), int(month), int(day), hour24(int(hour) if hour else 0, ampm),
+                      int(minute) if minute else 0, int(second) if second else 0)
+    except (ValueError, TypeError):
+        return None
+    if not 1990 <= dt.year <= 2100:
+        return None
+    return dt.replace(tzinfo=tz or zoneless)
+
+
+def _parse_in_text(value, zoneless: tzinfo | None) -> datetime | None:
+    """Epoch seconds / milliseconds, 20240501[1030[00]], or the first date written inside the text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+        if seconds > 1e12:
+            seconds /= 1000
+        return datetime.fromtimestamp(seconds, timezone.utc) if 6e8 < seconds < 4.2e9 else None
+    s = str(value).strip()
+    if not s:
+        return None
+    if _EPOCH.fullmatch(s):
+        return _parse_in_text(int(s), zoneless)
+    m = _DIGITS_DATE.fullmatch(s)
+    if m:
+        year, month, day, hour, minute, second = m.groups()
+        return datetime_from_parts(year, month, day, None, hour, minute, second, zoneless=zoneless)
+    m = _DATE_IN_TEXT.search(s)
+    return datetime_from_parts(*m.groups(), zoneless=zoneless) if m else None
+
+
+def parse_datetime(value, *, zoneless: tzinfo | None = KST, in_text: bool = False) -> datetime | None:
+    """The one date parser: an aware datetime (naive only when ``zoneless`` is None), or None.
+
+    Whole strings (``in_text=False``: feeds, APIs): RFC 822 ("Tue, 04 Mar 2025 10:21:00 +0900",
+    "... KST", "... GMT"), asctime, ISO 8601 with or without zone, "2025-03-04 10:21:00",
+    "2025.03.04 10:21", "2025년 3월 4일 오전 10:21", 20250304102100.
+    In text (``in_text=True``: page metadata and visible stamps): epoch seconds/milliseconds,
+    20250304[1021[00]], or the first date written anywhere in the text, between 1990 and 2100.
+    A date without a zone gets ``zoneless`` (KST by default: Korean outlets publish in KST);
+    "KST" reads as +09:00, explicit offsets are kept as given.
+    """
+    if value is None:
+        return None
+    if in_text:
+        return _parse_in_text(value, zoneless)
+    return _parse_whole(str(value), zoneless)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["decode_html", "normalize_charset", "sniff_declared_charset"]
+__all__ = ["charset_from_content_type", "decode_html", "normalize_charset", "sniff_declared_charset"]
 
 _SNIFF_BYTES = 4096            # where <meta charset> / <?xml encoding?> must appear (HTML spec: 1024; be lenient)
 _DETECT_BYTES = 200_000        # charset-normalizer looks at this much at most (bounded time on huge pages)
@@ -52,6 +52,17 @@ def normalize_charset(label: str | None) -> str | None:
     except LookupError:
         return None
     return _ALIASES.get(name, name)
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    """The charset parameter of an HTTP Content-Type header, as a codec name (None: absent or unknown)."""
+    if not content_type:
+        return None
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset":
+            return normalize_charset(value)
+    return None
 
 
 def sniff_declared_charset(data: bytes) -> str | None:
@@ -91,10 +102,9 @@ def _mostly_utf8(data: bytes) -> str | None:
 
 
 def _detect(data: bytes) -> str | None:
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # pragma: no cover - dependency is declared
-        return None
+    from charset_normalizer import (
+        from_bytes,  # imported when needed: most pages never get this far
+    )
     best = from_bytes(data[:_DETECT_BYTES]).best()
     if best is None:
         return None

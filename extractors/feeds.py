@@ -8,40 +8,35 @@
     (the common "ISO-8859-1" server default) never beats bytes that read as CP949/UTF-8,
   - removed the DOCTYPE and its internal subset (no entity expansion, no external entities),
   - handed feedparser a byte stream (never a URL or a path: feedparser would fetch or open it).
-* Dates are parsed from the entry's raw string here, because feedparser reads "KST" and
-  zone-less dates as UTC. Zone-less and KST dates become +09:00; explicit offsets are kept.
+* Dates are parsed from the entry's raw string (``extractors.dates.parse_datetime``), because
+  feedparser reads "KST" and zone-less dates as UTC. Zone-less and KST dates become +09:00;
+  explicit offsets are kept.
 * Google News RSS: outlet from ``<source>``, " - Outlet" title suffix stripped, publisher URL
-  decoded offline from old-style article ids (:func:`decode_google_news_url`).
+  decoded offline from old-style article ids (``extractors.news_search.decode_google_news_url``).
 * Naver News search API JSON: :func:`parse_naver_news`.
+
+Size caps are the caller's (``max_bytes``; the flows pass FetchSettings.max_feed_bytes).
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import codecs
 import html
 import io
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from html.entities import html5 as _HTML5_ENTITIES
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import feedparser
 
-from .decode import decode_html, normalize_charset, sniff_declared_charset
-from .models import KST, FeedEntry, FeedParseError, ParsedFeed
+from .dates import parse_datetime
+from .decode import charset_from_content_type, decode_html, sniff_declared_charset
+from .models import FeedEntry, FeedParseError, ParsedFeed
+from .news_search import GOOGLE_NEWS_HOST, decode_google_news_url, is_google_news_link
+from .urls import http_url
 
-__all__ = [
-    "parse_feed",
-    "parse_date",
-    "google_news_search_url",
-    "decode_google_news_url",
-    "naver_search_url",
-    "parse_naver_news",
-]
-
-DEFAULT_MAX_BYTES = 5_000_000
+__all__ = ["parse_feed", "parse_naver_news"]
 
 # --------------------------------------------------------------------------------------------
 # decoding
@@ -53,16 +48,6 @@ _WEAK_LABELS = {"cp1252", "iso8859-1", "latin-1", "ascii"}
 _MULTIBYTE = {"utf-8", "utf-16", "cp949", "johab", "big5", "big5hkscs", "gb18030", "gbk", "shift_jis", "cp932", "euc_jp"}
 
 
-def _charset_from_content_type(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "charset":
-            return normalize_charset(value)
-    return None
-
-
 def _decode_xml(data: bytes, content_type: str | None) -> tuple[str, str, str | None]:
     """(text, encoding used, note or None).
 
@@ -71,7 +56,7 @@ def _decode_xml(data: bytes, content_type: str | None) -> tuple[str, str, str | 
     The feed-specific part: a Western single-byte HTTP charset is only trusted when the bytes do
     not read as a multi-byte encoding without it, and a label the bytes contradict becomes a note.
     """
-    http = _charset_from_content_type(content_type)
+    http = charset_from_content_type(content_type)
     declared = sniff_declared_charset(data)
     if http in _WEAK_LABELS and not data.isascii():
         text, enc = decode_html(data, None)
@@ -230,167 +215,11 @@ def _clean_text(value: str | None) -> str:
     return _WS.sub(" ", text).strip()
 
 
-def _http_url(value: str | None, base: str | None) -> str | None:
-    if not value:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        url = urljoin(base, value) if base else value
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    if any(c.isspace() for c in url):
-        url = re.sub(r"\s", lambda m: quote(m.group(0)), url)
-    return url
-
-
 # --------------------------------------------------------------------------------------------
 # dates
 # --------------------------------------------------------------------------------------------
 
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
-_ZONES = {  # minutes east of UTC; KST is handled separately so it keeps the KST tzinfo
-    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0,
-    "JST": 540, "HKT": 480, "SGT": 480,
-    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
-    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
-    "CET": 60, "CEST": 120, "BST": 60,
-}
-_RFC822 = re.compile(
-    r"""^\s*(?:[A-Za-z]{2,9}\.?\s*,?\s*)?          # weekday
-        (\d{1,2})[\s\-]+([A-Za-z]{3,9})\.?[\s\-]+(\d{2,4})  # day month year
-        (?:[\sT]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?
-        \s*(?:([+\-]\d{2}:?\d{2})|([A-Za-z]{1,5}))?
-        \s*(?:\([^)]*\))?\s*$""", re.X)
-_DATE_PART = re.compile(
-    r"^\s*(\d{4})\s*(?:[\-./]|년)\s*(\d{1,2})\s*(?:[\-./]|월)\s*(\d{1,2})\s*(?:일|\.)?"
-    r"\s*(?:\(\s*[^)]{0,12}\)|[월화수목금토일]요일|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?)?\s*")
-_AMPM = r"(오전|오후|[AaPp]\.?[Mm]\.?)"
-_TIME_PART = re.compile(
-    r"^(?:T\s*)?(?:" + _AMPM + r"\s*)?(\d{1,2})\s*(?::|시)\s*(?:(\d{1,2})\s*분?)?"
-    r"(?:\s*(?::|)\s*(\d{1,2})\s*초?)?(?:[.,](\d{1,9}))?\s*(?:" + _AMPM + r")?\s*")
-_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?\s*(Z|[+\-]\d{2}:?\d{2})?\s*$")
-_ASCTIME = re.compile(
-    r"^\s*[A-Za-z]{3},?\s+([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})"
-    r"\s+(?:([+\-]\d{2}:?\d{2})\s+|([A-Za-z]{1,5})\s+)?(\d{4})\s*$")
-_ZONE_PART = re.compile(r"^(?:(Z)|([+\-])(\d{2}):?(\d{2})?|\(?([A-Za-z]{1,5})\)?)\s*$")
 _EXPLICIT_ZONE = re.compile(r"(?:[+\-]\d{2}:?\d{2}|\b(?:GMT|UTC|UT|Z|[ECMP][SD]T)\b)\s*$")
-
-
-def _zone(offset: str | None, name: str | None) -> timezone | None | bool:
-    """tzinfo for an offset like +0900 or a zone name; None = no zone given (read as KST);
-    False = a zone we do not know (unparseable)."""
-    if offset:
-        sign = -1 if offset[0] == "-" else 1
-        digits = offset[1:].replace(":", "")
-        minutes = int(digits[:2]) * 60 + int(digits[2:4] or 0)
-        if minutes >= 24 * 60:
-            return False
-        if minutes == 540 and sign == 1:
-            return timezone(timedelta(hours=9))
-        return timezone(sign * timedelta(minutes=minutes)) if minutes else timezone.utc
-    if name:
-        up = name.upper()
-        if up == "KST":
-            return KST
-        if up in _ZONES:
-            mins = _ZONES[up]
-            return timezone(timedelta(minutes=mins)) if mins else timezone.utc
-        return False
-    return None
-
-
-def _build(year: int, month: int, day: int, hour: int, minute: int, second: int,
-           micro: int, tz) -> datetime | None:
-    if tz is False:
-        return None
-    if year < 100:
-        year += 2000 if year < 70 else 1900
-    try:
-        return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz or KST)
-    except ValueError:
-        return None
-
-
-def _apply_ampm(hour: int, marker: str | None) -> int | None:
-    if not marker:
-        return hour
-    pm = marker.startswith("오후") or marker[0] in "Pp"
-    if hour > 12:
-        return hour  # "오후 14:00": the 24-hour clock wins
-    if pm:
-        return 12 if hour == 12 else hour + 12
-    return 0 if hour == 12 else hour
-
-
-def parse_date(raw: str | None) -> datetime | None:
-    """Aware datetime from a feed date string, or None.
-
-    RFC 822 ("Tue, 04 Mar 2025 10:21:00 +0900", "... KST", "... GMT"), ISO 8601 with or without
-    zone, "2025-03-04 10:21:00", "2025.03.04 10:21", "2025년 3월 4일 오전 10:21". Zone-less and
-    KST read as +09:00; explicit offsets are kept as given.
-    """
-    if not raw:
-        return None
-    s = raw.strip()
-    if not s or len(s) > 100:
-        return None
-
-    m = _RFC822.match(s)
-    if m:
-        day, mon, year, hh, mm, ss, off, name = m.groups()
-        month = _MONTHS.get(mon[:3].lower())
-        if month is None:
-            return None
-        return _build(int(year), month, int(day), int(hh or 0), int(mm or 0), int(ss or 0), 0,
-                      _zone(off, name))
-
-    m = _ASCTIME.match(s)
-    if m:
-        mon, day, hh, mm, ss, off, name, year = m.groups()
-        month = _MONTHS.get(mon.lower())
-        if month is None:
-            return None
-        return _build(int(year), month, int(day), int(hh), int(mm), int(ss), 0, _zone(off, name))
-
-    m = _COMPACT.match(s)  # 20250304102100, 20250304T102100Z
-    if m:
-        year, month, day, hh, mm, ss, zone = m.groups()
-        tz = timezone.utc if zone == "Z" else _zone(zone, None)
-        return _build(int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0), 0, tz)
-
-    m = _DATE_PART.match(s)
-    if not m:
-        return None
-    year, month, day = (int(g) for g in m.groups())
-    rest = s[m.end():]
-    hour = minute = second = micro = 0
-    if rest:
-        t = _TIME_PART.match(rest)
-        if t and t.end() > 0:
-            ampm1, hh, mm, ss, frac, ampm2 = t.groups()
-            hour = _apply_ampm(int(hh), ampm1 or ampm2)
-            minute, second = int(mm or 0), int(ss or 0)
-            micro = int((frac or "0").ljust(6, "0")[:6])
-            rest = rest[t.end():]
-    tz = None
-    if rest:
-        z = _ZONE_PART.match(rest)
-        if not z:
-            return None
-        zulu, sign, zh, zm, name = z.groups()
-        if zulu:
-            tz = timezone.utc
-        elif sign:
-            tz = _zone(f"{sign}{zh}{zm or '00'}", None)
-        else:
-            tz = _zone(None, name)
-    return _build(year, month, day, hour, minute, second, micro, tz)
 
 
 def _entry_date(entry) -> datetime | None:
@@ -398,7 +227,7 @@ def _entry_date(entry) -> datetime | None:
         raw = dict.get(entry, key)  # plain dict lookup: no feedparser updated->published aliasing
         if not raw:
             continue
-        dt = parse_date(raw)
+        dt = parse_datetime(raw)
         if dt is not None:
             return dt
         # feedparser's tuple is UTC; it is right only when the string carried an explicit zone
@@ -412,127 +241,13 @@ def _entry_date(entry) -> datetime | None:
 
 
 # --------------------------------------------------------------------------------------------
-# Google News
-# --------------------------------------------------------------------------------------------
-
-GOOGLE_NEWS_HOST = "news.google.com"
-
-
-def google_news_search_url(query: str) -> str:
-    """Google News RSS search URL for a Korean-language, Korea-edition query."""
-    if not query or not query.strip():
-        raise ValueError("empty query")
-    return (f"https://{GOOGLE_NEWS_HOST}/rss/search?q={quote(query.strip(), safe='')}"
-            "&hl=ko&gl=KR&ceid=KR:ko")
-
-
-def _protobuf_fields(buf: bytes) -> dict[int, list]:
-    """Minimal protobuf wire-format reader: field number -> values (int for varints, bytes for
-    length-delimited). Stops quietly at the first malformed or truncated field."""
-    out: dict[int, list] = {}
-    i, n = 0, len(buf)
-
-    def varint(pos: int) -> tuple[int, int]:
-        result = shift = 0
-        while pos < n and shift < 64:
-            b = buf[pos]
-            result |= (b & 0x7F) << shift
-            pos += 1
-            if not b & 0x80:
-                return result, pos
-            shift += 7
-        raise ValueError("truncated varint")
-
-    try:
-        while i < n:
-            key, i = varint(i)
-            field, wire = key >> 3, key & 7
-            if field == 0:
-                break
-            if wire == 0:
-                value, i = varint(i)
-            elif wire == 2:
-                length, i = varint(i)
-                if i + length > n:
-                    break
-                value, i = buf[i:i + length], i + length
-            elif wire == 1:
-                value, i = buf[i:i + 8], i + 8
-            elif wire == 5:
-                value, i = buf[i:i + 4], i + 4
-            else:
-                break
-            out.setdefault(field, []).append(value)
-    except ValueError:
-        pass
-    return out
-
-
-def decode_google_news_url(url: str) -> str | None:
-    """Publisher URL embedded in an old-style Google News article id, or None.
-
-    ``https://news.google.com/rss/articles/<id>?oc=5``: ``<id>`` is URL-safe base64 of a small
-    protobuf message -- field 1 a varint (e.g. 0x08 0x13, hence ids starting "CBMi"), field 4 the
-    article URL as a length-delimited string, optionally field 26 (0xd2 0x01) an AMP URL. Since
-    mid-2024 field 4 holds an opaque token starting "AU_yqL" instead of a URL; resolving that
-    needs Google's servers, so this returns None and the caller follows the redirect over HTTP.
-    Anything that is not a Google News article link also gives None.
-    """
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() != GOOGLE_NEWS_HOST:
-        return None
-    segments = [s for s in parts.path.split("/") if s]
-    article_id = None
-    for marker in ("articles", "read"):
-        if marker in segments:
-            idx = segments.index(marker)
-            if idx + 1 < len(segments):
-                article_id = segments[idx + 1]
-            break
-    if not article_id or len(article_id) > 8192 or not re.fullmatch(r"[A-Za-z0-9_\-]+", article_id):
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(article_id + "=" * (-len(article_id) % 4))
-    except (binascii.Error, ValueError):
-        return None
-    fields = _protobuf_fields(raw)
-    for number in (4, 26):
-        for value in fields.get(number, []):
-            if not isinstance(value, bytes) or not value[:8].lower().startswith((b"http://", b"https:/")):
-                continue
-            try:
-                candidate = value.decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-            if any(ord(c) < 33 for c in candidate):
-                continue
-            good = _http_url(candidate, None)
-            if good and (urlsplit(good).hostname or "").lower() != GOOGLE_NEWS_HOST:
-                return good
-    return None
-
-
-def _is_google_news_link(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return (parts.hostname or "").lower() == GOOGLE_NEWS_HOST and "/articles/" in parts.path
-
-
-# --------------------------------------------------------------------------------------------
 # RSS / Atom
 # --------------------------------------------------------------------------------------------
 
-def _check_size(data: bytes, max_bytes: int) -> None:
+def _check_size(data: bytes, max_bytes: int | None) -> None:
     if data is None or not data.strip():
         raise FeedParseError("empty", "no feed bytes")
-    if len(data) > max_bytes:
+    if max_bytes is not None and len(data) > max_bytes:
         raise FeedParseError("too_large", f"feed is {len(data):,} bytes, limit {max_bytes:,}")
 
 
@@ -573,7 +288,7 @@ def _feedparser_warning(result) -> str | None:
 
 
 def parse_feed(data: bytes, *, feed_url: str, content_type: str | None = None,
-               max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedFeed:
+               max_bytes: int | None = None) -> ParsedFeed:
     """Parse RSS 0.9x/1.0/2.0 or Atom bytes into a :class:`ParsedFeed`.
 
     Raises FeedParseError: ``empty``, ``too_large``, ``not_xml`` (HTML, JSON, binary, no markup),
@@ -604,11 +319,11 @@ def parse_feed(data: bytes, *, feed_url: str, content_type: str | None = None,
     seen: set[str] = set()
     skipped = duplicates = 0
     for e in result.get("entries", []):
-        url = _http_url(e.get("link"), feed_url)
+        url = http_url(e.get("link"), feed_url)
         if url is None:
             for link in e.get("links", []) or []:
                 if link.get("rel", "alternate") == "alternate":
-                    url = _http_url(link.get("href"), feed_url)
+                    url = http_url(link.get("href"), feed_url)
                     if url:
                         break
         if url is None:
@@ -624,7 +339,7 @@ def parse_feed(data: bytes, *, feed_url: str, content_type: str | None = None,
         if outlet and title.endswith(" - " + outlet) and len(title) > len(outlet) + 3:
             title = title[: -(len(outlet) + 3)].rstrip()
 
-        if is_google or _is_google_news_link(url):
+        if is_google or is_google_news_link(url):
             decoded = decode_google_news_url(url)
             if decoded:
                 url = decoded
@@ -667,20 +382,7 @@ def parse_feed(data: bytes, *, feed_url: str, content_type: str | None = None,
 # Naver News search API
 # --------------------------------------------------------------------------------------------
 
-NAVER_NEWS_API = "https://openapi.naver.com/v1/search/news.json"
-
-
-def naver_search_url(query: str, display: int = 100) -> str:
-    """Naver News search API URL, newest first. Send it with the X-Naver-Client-Id and
-    X-Naver-Client-Secret headers. ``display`` is 1..100 (the API's limit)."""
-    if not query or not query.strip():
-        raise ValueError("empty query")
-    if not 1 <= int(display) <= 100:
-        raise ValueError("display must be between 1 and 100")
-    return f"{NAVER_NEWS_API}?query={quote(query.strip(), safe='')}&display={int(display)}&sort=date"
-
-
-def parse_naver_news(data: bytes, *, feed_url: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedFeed:
+def parse_naver_news(data: bytes, *, feed_url: str, max_bytes: int | None = None) -> ParsedFeed:
     """Parse a Naver News search API response body.
 
     Raises FeedParseError: ``empty``, ``too_large``, ``not_json`` (bad JSON or not an object),
@@ -708,8 +410,8 @@ def parse_naver_news(data: bytes, *, feed_url: str, max_bytes: int = DEFAULT_MAX
         if not isinstance(item, dict):
             skipped += 1
             continue
-        naver_link = _http_url(item.get("link"), feed_url)
-        url = _http_url(item.get("originallink"), feed_url) or naver_link
+        naver_link = http_url(item.get("link"), feed_url)
+        url = http_url(item.get("originallink"), feed_url) or naver_link
         if url is None:
             skipped += 1
             continue
@@ -721,7 +423,7 @@ def parse_naver_news(data: bytes, *, feed_url: str, max_bytes: int = DEFAULT_MAX
             url=url,
             title=_clean_text(item.get("title")),
             summary=_clean_text(item.get("description")),
-            published_at=parse_date(item.get("pubDate")),
+            published_at=parse_datetime(item.get("pubDate")),
             guid=naver_link or url,
             outlet=None,
         ))

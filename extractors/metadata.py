@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from lxml import etree
 
 from .boilerplate import default_rules, is_boilerplate_line, loose_key, normalize_line
+from .dates import datetime_from_parts, parse_datetime
 from .models import KST
 from .outlets import load_outlets
 from .urls import canonical_url, host_of, registrable_domain
@@ -47,10 +48,6 @@ _STAMP = re.compile(
     r"(?<!\d)(\d{4})\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})\.?\s*(?:\([월화수목금토일]\)\s*)?"
     r"(오전|오후|AM|PM)?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)")
 STAMP_SEARCH_CHARS = 5000
-_ANY_DATE = re.compile(
-    r"(\d{4})\s*[.\-/년]\s*(\d{1,2})\s*[.\-/월]\s*(\d{1,2})\s*일?\.?\s*(?:\([월화수목금토일]\)\s*)?[T\s]*"
-    r"(?:(오전|오후|AM|PM)\s*)?(?:(\d{1,2})\s*[:시]\s*(\d{1,2})(?:\s*[:분]\s*(\d{1,2})(?:\.\d+)?)?)?\s*"
-    r"(Z|[+-]\d{2}:?\d{2}|KST|UTC|GMT)?", re.I)
 _DATA_DATE_ATTRS = {"data-date-time", "data-published", "data-pubdate", "data-publish-date", "data-deploy-dt",
                     "data-article-date", "data-published-at", "data-date-published", "data-first-published"}
 _DATA_DATE_XPATH = "|".join(f"//@{a}" for a in sorted(_DATA_DATE_ATTRS))
@@ -320,55 +317,9 @@ def _outlet_from_title_suffix(raw: str, site_names: list[str]) -> str | None:
 
 # ------------------------------------------------------------------------------------------ dates
 
-def _mk(y, mo, d, ampm=None, h=None, mi=None, s=None, tz=None) -> datetime | None:
-    try:
-        hour = int(h) if h else 0
-        if ampm and ampm.upper() in ("오후", "PM") and hour < 12:
-            hour += 12
-        if ampm and ampm.upper() in ("오전", "AM") and hour == 12:
-            hour = 0
-        dt = datetime(int(y), int(mo), int(d), hour, int(mi) if mi else 0, int(s) if s else 0)
-    except (ValueError, TypeError):
-        return None
-    if not (1990 <= dt.year <= 2100):
-        return None
-    if tz:
-        tzu = tz.upper()
-        if tzu == "KST":
-            return dt.replace(tzinfo=KST)
-        if tzu in ("Z", "UTC", "GMT"):
-            return dt.replace(tzinfo=timezone.utc)
-        m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", tz)
-        if m:
-            off = timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
-            return dt.replace(tzinfo=timezone(-off if m.group(1) == "-" else off))
-    return dt
-
-
-def parse_date(value) -> datetime | None:
-    """ISO 8601, '2024.05.01 10:30', '2024년 5월 1일 오후 3:20', epoch seconds/milliseconds -> datetime
-    (naive when the text carries no zone)."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        v = float(value)
-        if v > 1e12:
-            v /= 1000
-        if 6e8 < v < 4.2e9:
-            return datetime.fromtimestamp(v, timezone.utc)
-        return None
-    s = str(value).strip()
-    if not s:
-        return None
-    if re.fullmatch(r"\d{10}(?:\d{3})?", s):
-        return parse_date(int(s))
-    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?", s)
-    if m:
-        return _mk(m.group(1), m.group(2), m.group(3), None, m.group(4), m.group(5), m.group(6))
-    m = _ANY_DATE.search(s)
-    if not m:
-        return None
-    return _mk(*m.groups())
+def _page_date(value) -> datetime | None:
+    """A date as pages write it (anywhere in the text); naive when zone-less: ``to_kst`` decides by language."""
+    return parse_datetime(value, zoneless=None, in_text=True)
 
 
 def to_kst(dt: datetime | None, korean: bool) -> datetime | None:
@@ -387,7 +338,7 @@ def _json_date_from_scripts(scripts: list[str], keys: tuple[str, ...]) -> dateti
     best: tuple[int, datetime] | None = None
     for s in scripts:
         for m in rx.finditer(s):
-            dt = parse_date(m.group(2))
+            dt = _page_date(m.group(2))
             if dt:
                 rank = keys.index(m.group(1))
                 if best is None or rank < best[0]:
@@ -398,12 +349,12 @@ def _json_date_from_scripts(scripts: list[str], keys: tuple[str, ...]) -> dateti
 def find_published(pd: PageData, tree, url: str, visible_text: str, korean: bool,
                    allow_slow: bool = True) -> datetime | None:
     for art in jsonld_articles(pd):
-        dt = parse_date(art.get("datePublished") or art.get("dateCreated"))
+        dt = _page_date(art.get("datePublished") or art.get("dateCreated"))
         if dt:
             return to_kst(dt, korean)
     for key in _META_DATE_KEYS:
         for v in pd.meta.get(key, []):
-            dt = parse_date(v)
+            dt = _page_date(v)
             if dt:
                 return to_kst(dt, korean)
     dt = _json_date_from_scripts(pd.scripts, default_rules().json_date_keys)
@@ -412,7 +363,7 @@ def find_published(pd: PageData, tree, url: str, visible_text: str, korean: bool
     # Weaker evidence below. A date in the URL path is specific to this article: when a visible stamp or a
     # heuristic disagrees with it on the day (print-edition stamps, sidebars), the URL date wins.
     um = _URL_DATE.search(url or "")
-    url_dt = _mk(um.group(1), um.group(2), um.group(3)) if um else None
+    url_dt = datetime_from_parts(um.group(1), um.group(2), um.group(3)) if um else None
 
     def settle(dt):
         if url_dt is not None and dt.date() != url_dt.date():
@@ -420,21 +371,21 @@ def find_published(pd: PageData, tree, url: str, visible_text: str, korean: bool
         return to_kst(dt, korean)
 
     for value in tree.xpath(_DATA_DATE_XPATH)[:20]:
-        dt = parse_date(value)
+        dt = _page_date(value)
         if dt:
             return settle(dt)
     m = _DATE_LABEL.search(visible_text[:200_000])
     if m:
-        dt = _mk(*m.groups())
+        dt = datetime_from_parts(*m.groups())
         if dt:
             return settle(dt)
     for el in tree.iter("time"):
-        dt = parse_date(el.get("datetime"))
+        dt = _page_date(el.get("datetime"))
         if dt:
             return settle(dt)
     m = _STAMP.search(visible_text[:STAMP_SEARCH_CHARS])
     if m:
-        dt = _mk(*m.groups())
+        dt = datetime_from_parts(*m.groups())
         if dt:
             return settle(dt)
     if url_dt is not None:
@@ -447,7 +398,7 @@ def find_published(pd: PageData, tree, url: str, visible_text: str, korean: bool
     except Exception:  # htmldate is best effort: never let it fail an extraction
         found = None
     if found:
-        dt = parse_date(found)
+        dt = _page_date(found)
         if dt:
             return to_kst(dt, korean)
     return None

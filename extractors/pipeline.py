@@ -1,15 +1,27 @@
-"""Page bytes -> Article + Relevance: the one pure path that `monitor` and `reprocess` share.
+"""Page bytes -> Article + Relevance: the one pure path that `monitor`, `reprocess` and `radar extract` share.
 
 Feed data fills what a page does not say (title, published time, outlet), because portals and
-JS-rendered pages often hide them from the HTML.
+JS-rendered pages often hide them from the HTML. The article's ``extractor_version`` names both halves,
+"<extractor version>/<classifier version>" (each carries a digest of its data files), so a rule or
+lexicon change shows in the version history that `radar reprocess` writes.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
 from extractors.article import extract_article
+from extractors.decode import charset_from_content_type
 from extractors.models import Article, ExtractionError, FeedEntry, Relevance
-from extractors.relevance import classify
+from extractors.relevance import classifier_version, classify
+
+
+def extract_page(raw_html: bytes, *, url: str, content_type: str | None = None,
+                 max_bytes: int | None = None) -> Article:
+    """The article in a page's bytes (charset from ``content_type``); ExtractionError when there is none.
+    ``max_bytes`` (the caller's setting, FetchSettings.max_page_bytes) refuses larger pages as too_large."""
+    if max_bytes is not None and len(raw_html) > max_bytes:
+        raise ExtractionError("too_large", f"the page is {len(raw_html):,} bytes; the cap is {max_bytes:,}")
+    return extract_article(raw_html, url=url, http_charset=charset_from_content_type(content_type))
 
 
 def process_page(
@@ -19,15 +31,16 @@ def process_page(
     content_type: str | None = None,
     entry: FeedEntry | None = None,
     outlet_hint: str | None = None,
-    threshold: float = 0.5,
+    threshold: float,
+    max_bytes: int | None = None,
 ) -> tuple[Article | None, Relevance | None, str | None]:
     """Return (article, relevance, error reason). Never raises on bad page bytes."""
-    charset = _charset(content_type)
     try:
-        article = extract_article(raw_html, url=url, http_charset=charset)
+        article = extract_page(raw_html, url=url, content_type=content_type, max_bytes=max_bytes)
     except ExtractionError as exc:
         return None, None, f"{exc.reason}: {exc}"
     article = _fill_from_feed(article, entry, outlet_hint)
+    article = replace(article, extractor_version=f"{article.extractor_version}/{classifier_version()}")
     relevance = classify(article.title or "", article.body, article.published_at, threshold=threshold)
     return article, relevance, None
 
@@ -44,13 +57,3 @@ def _fill_from_feed(article: Article, entry: FeedEntry | None, outlet_hint: str 
     if not article.outlet and not changes.get("outlet") and outlet_hint:
         changes["outlet"] = outlet_hint
     return replace(article, **changes) if changes else article
-
-
-def _charset(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return value.strip().strip('"\'') or None
-    return None

@@ -16,9 +16,9 @@ then normalises whichever it kept:
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
-__all__ = ["canonical_url", "registrable_domain", "host_of"]
+__all__ = ["canonical_url", "http_url", "registrable_domain", "host_of"]
 
 TRACKING_PARAMS = {
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "twclid", "ttclid",
@@ -34,6 +34,25 @@ _NAVER_PATH = re.compile(r"^/(?:mnews/|m/)?article/(?:comment/)?(\d{3,})/(\d{6,}
 _NAVER_HOSTS = ("news.naver.com", "n.news.naver.com", "m.news.naver.com", "mnews.naver.com",
                 "sports.news.naver.com", "m.sports.naver.com", "sports.naver.com",
                 "entertain.naver.com", "m.entertain.naver.com")
+
+
+def http_url(value: str | None, base: str | None) -> str | None:
+    """``value`` as an absolute http(s) URL (resolved against ``base``; inner whitespace escaped), else None."""
+    if not value:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        url = urljoin(base, value) if base else value
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    if any(c.isspace() for c in url):
+        url = re.sub(r"\s", lambda m: quote(m.group(0)), url)
+    return url
 
 
 def host_of(url: str) -> str:

@@ -1,7 +1,7 @@
 """Alert delivery edge: channels from config, Korean messages, one delivery attempt per alert.
 
 The warehouse outbox owns the state (pending / sent / failed, attempts); this module only delivers
-and reports ``{alert_id, ok, response, error}`` per alert, so an endpoint that is down, slow or
+``PendingAlert`` records and reports one ``Delivery`` per alert, so an endpoint that is down, slow or
 answering 500 leaves the alert pending for the next run and a success is never sent twice.
 
 Channels:
@@ -30,8 +30,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from extractors.models import KST
+from settings import AlertSettings
+from warehouse import Delivery, PendingAlert, StoryRow
 
-DEFAULT_TIMEOUT = 15.0          # seconds per alert per channel (socket read; connect gets a third)
+DEFAULT_TIMEOUT = AlertSettings().timeout_seconds   # seconds per alert per channel ([alerts] timeout_seconds)
 FAIL_FAST_AFTER = 2             # after this many failures in a row, a channel is skipped for the rest of a call
 
 EVENT_KO = {
@@ -131,32 +133,24 @@ def _as_date(value) -> str:
         return s
 
 
-def _list(value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in re.split(r"[,;|]", value) if v.strip()]
-    return [str(v) for v in value if v]
-
-
-def format_alert(alert: dict, *, markdown: bool) -> tuple[str, str]:
+def format_alert(alert: PendingAlert | StoryRow, *, markdown: bool) -> tuple[str, str]:
     """(title, body) in Korean for one story alert."""
     esc = escape_markdown if markdown else neutralise
-    title = alert.get("title") or "(제목 없음)"
-    alliance = alert.get("alliance") or "이름 없는 협력"
-    event = EVENT_KO.get(alert.get("event") or "", alert.get("event") or "—")
-    orgs = _list(alert.get("orgs"))
-    outlets = _list(alert.get("outlets"))
-    count = alert.get("outlet_count") or len(outlets) or (1 if alert.get("outlet") else 0)
-    when = _as_date(alert.get("event_date")) or _as_date(alert.get("published_at")) or "—"
-    url = _safe_url(alert.get("url"))
+    title = alert.title or "(제목 없음)"
+    alliance = alert.alliance or "이름 없는 협력"
+    event = EVENT_KO.get(alert.event or "", alert.event or "—")
+    orgs = [o for o in alert.orgs if o]
+    outlets = [o for o in alert.outlets if o]
+    count = alert.outlet_count or len(outlets) or (1 if alert.outlet else 0)
+    when = _as_date(alert.event_date) or _as_date(alert.first_published_at) or "—"
+    url = _safe_url(alert.url)
 
     head = f"[AI 동맹] {neutralise(title)}"
     media = f"{count}곳"
     if outlets:
         media += f" ({', '.join(outlets[:6])}{' 외' if len(outlets) > 6 else ''})"
-    elif alert.get("outlet"):
-        media += f" ({alert['outlet']})"
+    elif alert.outlet:
+        media += f" ({alert.outlet})"
     rows = [
         ("동맹", alliance),
         ("이벤트", event),
@@ -174,7 +168,7 @@ def format_alert(alert: dict, *, markdown: bool) -> tuple[str, str]:
     return head, "\n".join(lines)
 
 
-def format_digest(day: date, stories: list[dict], *, markdown: bool) -> tuple[str, str]:
+def format_digest(day: date, stories: list[StoryRow], *, markdown: bool) -> tuple[str, str]:
     """One message with the day's stories (KST day)."""
     esc = escape_markdown if markdown else neutralise
     title = f"[AI 동맹] {day.isoformat()} 일일 요약 ({len(stories)}건)"
@@ -182,19 +176,19 @@ def format_digest(day: date, stories: list[dict], *, markdown: bool) -> tuple[st
         return title, "오늘은 새로 확인된 AI 동맹 소식이 없습니다."
     lines = []
     for i, s in enumerate(stories, 1):
-        alliance = s.get("alliance") or "이름 없는 협력"
-        event = EVENT_KO.get(s.get("event") or "", s.get("event") or "—")
-        orgs = ", ".join(_list(s.get("orgs"))) or "—"
-        count = s.get("outlet_count") or len(_list(s.get("outlets"))) or 1
-        when = _as_date(s.get("event_date")) or _as_date(s.get("published_at")) or "—"
-        url = _safe_url(s.get("url"))
+        alliance = s.alliance or "이름 없는 협력"
+        event = EVENT_KO.get(s.event or "", s.event or "—")
+        orgs = ", ".join(o for o in s.orgs if o) or "—"
+        count = s.outlet_count or len(s.outlets) or 1
+        when = _as_date(s.event_date) or _as_date(s.first_published_at) or "—"
+        url = _safe_url(s.url)
         if markdown:
-            lines.append(f"{i}\\. **{esc(s.get('title') or '(제목 없음)')}**")
+            lines.append(f"{i}\\. **{esc(s.title or '(제목 없음)')}**")
             lines.append(f"   {esc(alliance)} · {esc(event)} · {esc(orgs)} · {esc(when)} · 매체 {count}곳")
             if url:
                 lines.append(f"   <{url}>")
         else:
-            lines.append(f"{i}. {esc(s.get('title') or '(제목 없음)')}")
+            lines.append(f"{i}. {esc(s.title or '(제목 없음)')}")
             lines.append(f"   {esc(alliance)} · {esc(event)} · {esc(orgs)} · {esc(when)} · 매체 {count}곳")
             if url:
                 lines.append(f"   {url}")
@@ -293,21 +287,21 @@ def _bounded(fn, timeout: float, *args) -> tuple[bool, str]:
         return False, f"{type(exc).__name__}: {exc}"[:500]
 
 
-def deliver(alerts: list[dict], channels: list[Channel], logger=None, *, timeout: float = DEFAULT_TIMEOUT) -> list[dict]:
-    """Send each alert to its channel (``alert['channel']`` = Channel.id; None -> every channel).
+def deliver(alerts: list[PendingAlert], channels: list[Channel], logger=None, *,
+            timeout: float = DEFAULT_TIMEOUT) -> list[Delivery]:
+    """Send each alert to its channel (``alert.channel`` = Channel.id; None -> every channel).
 
-    Returns one ``{alert_id, ok, response, error}`` per alert; never raises for a channel fault."""
+    Returns one ``Delivery`` per alert; never raises for a channel fault."""
     logger = logger or logging.getLogger("radar.alerts")
     by_id = {c.id: c for c in channels}
     results = []
     streak: dict[str, int] = {}            # consecutive failures per channel in this call
     last_error: dict[str, str] = {}
     for alert in alerts:
-        wanted = alert.get("channel")
+        wanted = alert.channel
         targets = list(channels) if wanted is None else ([by_id[wanted]] if wanted in by_id else [])
         if not targets:
-            results.append({"alert_id": alert.get("alert_id"), "ok": False, "response": None,
-                            "error": f"channel {wanted!r} is not configured"})
+            results.append(Delivery(alert.alert_id, ok=False, error=f"channel {wanted!r} is not configured"))
             continue
         oks, responses, errors = [], [], []
         for ch in targets:
@@ -334,9 +328,9 @@ def deliver(alerts: list[dict], channels: list[Channel], logger=None, *, timeout
             oks.append(ok)
             (responses if ok else errors).append(msg if len(targets) == 1 else f"{ch.label}: {msg}")
             if not ok:
-                logger.warning("alert %s to %s failed: %s", alert.get("alert_id"), ch.label, msg)
-        results.append({"alert_id": alert.get("alert_id"), "ok": all(oks),
-                        "response": "; ".join(responses) or None, "error": "; ".join(errors) or None})
+                logger.warning("alert %s to %s failed: %s", alert.alert_id, ch.label, msg)
+        results.append(Delivery(alert.alert_id, ok=all(oks), response="; ".join(responses) or None,
+                                error="; ".join(errors) or None))
     return results
 
 

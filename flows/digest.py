@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
-import tempfile  # noqa: E402
-from datetime import date, datetime, time, timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-
-from extractors.models import KST  # noqa: E402
-from flows.alerts import Channel, alert_channels, format_digest, send_message  # noqa: E402
-from radar.config import default_db_path, load_config  # noqa: E402
+from extractors.models import KST
+from flows.alerts import Channel, alert_channels, format_digest, send_message
+from flows.runs import open_warehouse
+from settings import load_config
 
 
 def resolve_day(day: str | date | None, now: datetime | None = None) -> date:
@@ -83,32 +81,23 @@ class DigestMarks:
         return complete and not prev.get("complete") and stories > int(prev.get("stories", 0))
 
 
-def _story_for_digest(s: dict) -> dict:
-    d = dict(s)
-    d.setdefault("published_at", s.get("first_published_at"))
-    return d
-
-
 @task(name="send-digest", cache_policy=NO_CACHE)
-def send_digest(channel: Channel, title: str, body: str) -> tuple[bool, str]:
-    return send_message(channel, title, body, get_run_logger())
+def send_digest(channel: Channel, title: str, body: str, timeout: float) -> tuple[bool, str]:
+    return send_message(channel, title, body, get_run_logger(), timeout=timeout)
 
 
 @flow(name="digest")
 def digest(db_path: str | None = None, sources_path: str | None = None, day: str | None = None,
            force: bool = False) -> dict:
     """Send the stories of one KST day (default today; 'yesterday' for the morning schedule)."""
-    from warehouse import Warehouse
-
     logger = get_run_logger()
     config = load_config(sources_path)
     the_day = resolve_day(day)
     start, end = day_bounds(the_day)
-    db = Path(db_path) if db_path else default_db_path()
-    warehouse = Warehouse(db, lock_wait_seconds=config.warehouse.lock_wait_seconds)
-    stories = [_story_for_digest(s) for s in warehouse.stories_between(start, end)]
+    warehouse = open_warehouse(config, db_path)
+    stories = warehouse.stories_between(start, end)
     complete = datetime.now(KST) >= end
-    marks = DigestMarks(db)
+    marks = DigestMarks(warehouse.path)
     counts = {"day": the_day.isoformat(), "stories": len(stories), "channels_sent": 0, "channels_skipped": 0,
               "channels_failed": 0}
     failed: list[str] = []
@@ -118,7 +107,7 @@ def digest(db_path: str | None = None, sources_path: str | None = None, day: str
             logger.info("digest %s already sent to %s", the_day, ch.label)
             continue
         title, body = format_digest(the_day, stories, markdown=ch.markdown)
-        ok, msg = send_digest(ch, title, body)
+        ok, msg = send_digest(ch, title, body, config.alerts.timeout_seconds)
         if ok:
             counts["channels_sent"] += 1
             marks.mark(the_day, ch.id, complete=complete, stories=len(stories))

@@ -4,7 +4,7 @@ Politeness and safety, all in one place:
 
 * robots.txt per origin (protego), fetched once per fetcher through the same polite path and cached;
   4xx -> allow all, 5xx / unreachable -> disallow that origin for this pass ("robots_unavailable");
-  a ``Crawl-delay`` raises the per-host interval (capped at ``MAX_CRAWL_DELAY``).
+  a ``Crawl-delay`` raises the per-host interval (capped at ``max_crawl_delay``).
 * per-host concurrency bound and a minimum interval between request *starts* to one host, plus a
   global concurrency bound;
 * a clear User-Agent with the contact URL from config;
@@ -24,30 +24,21 @@ connect_error: ..., read_error: ..., protocol_error: ...
 from __future__ import annotations
 
 import asyncio
-import html
 import inspect
 import ipaddress
 import logging
-import os
-import re
 import socket
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable
-from urllib.parse import quote, urlsplit
 
 import httpx
 from protego import Protego
 
-from radar.config import FetchSettings
+from settings import FetchSettings
 
 log = logging.getLogger("radar.http")
-
-ROBOTS_MAX_BYTES = 512_000
-MAX_CRAWL_DELAY = 30.0
-NAVER_SEARCH_ENDPOINT = "https://openapi.naver.com/v1/search/news.json"
-_UNSET = object()
 
 
 @dataclass(slots=True)
@@ -138,9 +129,7 @@ class PoliteFetcher:
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._robots_why: dict[str, str] = {}              # origin -> why robots.txt was unavailable
         self._addr_ok: dict[str, str | None] = {}          # host -> None (ok) | refusal reason
-        self._naver_skip_logged = False
-        self._google_cache: dict[str, str] = {}
-        self._naver_creds: tuple[str, str] | None | object = _UNSET
+        self.memo: dict[str, Any] = {}    # what callers learn once per pass (flows/search_apis.py)
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -235,7 +224,7 @@ class PoliteFetcher:
     async def _follow(self, resp: FetchResponse, headers: dict[str, str], limit: int, robots: bool) -> None:
         budget = self.settings.total_timeout
         current = resp.url
-        for hop in range(self.settings.max_redirects + 1):
+        for _hop in range(self.settings.max_redirects + 1):
             try:
                 url = httpx.URL(current)
             except Exception:
@@ -397,7 +386,7 @@ class PoliteFetcher:
         self.stats["robots_fetches"] += 1
         r = FetchResponse(url=origin + "/robots.txt", final_url=origin + "/robots.txt")
         try:
-            await self._follow(r, {}, ROBOTS_MAX_BYTES, robots=False)
+            await self._follow(r, {}, self.settings.max_robots_bytes, robots=False)
         except _Refused as exc:
             r.error = exc.reason
         if r.http_status is not None and 400 <= r.http_status < 500 and r.http_status != 429:
@@ -415,136 +404,5 @@ class PoliteFetcher:
         delay = rules.crawl_delay(self.user_agent)
         if delay:
             host = self._host(httpx.URL(origin))
-            host.interval = max(host.interval, min(float(delay), MAX_CRAWL_DELAY))
+            host.interval = max(host.interval, min(float(delay), self.settings.max_crawl_delay))
         return rules
-
-    # --- Naver search API --------------------------------------------------------------------------
-
-    def note_naver_skipped(self, logger: logging.Logger | logging.LoggerAdapter | None = None) -> None:
-        if not self._naver_skip_logged:
-            self._naver_skip_logged = True
-            (logger or log).info("Naver news search skipped: no NAVER_CLIENT_ID/NAVER_CLIENT_SECRET "
-                                 "(env) or Prefect Secret blocks naver-client-id/naver-client-secret")
-
-
-# --- Google News links -----------------------------------------------------------------------------
-
-GOOGLE_NEWS_HOSTS = ("news.google.com",)
-GOOGLE_GIVE_UP_AFTER = 3          # unresolved HTTP attempts in a row before a fetcher stops trying
-_HTML_URL_PATTERNS = (
-    re.compile(rb'data-n-au="(https?://[^"]+)"'),
-    re.compile(rb'<meta[^>]+http-equiv=["\']?refresh["\']?[^>]+url=([^"\'>\s]+)', re.I),
-    re.compile(rb'<a[^>]+href="(https?://[^"]+)"[^>]*>', re.I),
-)
-
-
-def _publisher_in_html(content: bytes | None, hosts: tuple[str, ...]) -> str | None:
-    if not content:
-        return None
-    head = content[:400_000]
-    for pattern in _HTML_URL_PATTERNS:
-        for m in pattern.finditer(head):
-            cand = html.unescape(m.group(1).decode("utf-8", "replace"))
-            h = (urlsplit(cand).hostname or "").lower()
-            if h and h not in hosts and not h.endswith((".google.com", ".gstatic.com", ".googleusercontent.com")) \
-                    and h != "google.com":
-                return cand
-    return None
-
-
-async def resolve_google_news_link(fetcher: PoliteFetcher, url: str, *,
-                                   hosts: tuple[str, ...] = GOOGLE_NEWS_HOSTS) -> str:
-    """Publisher URL for a Google News article link; the link itself when it cannot be resolved.
-
-    Pure decoding first (old protobuf/base64 article ids carry the URL); otherwise one polite GET
-    (robots, address checks and limits apply): a redirect to the publisher, or the publisher URL
-    in the returned page. Results are cached per fetcher, and after ``GOOGLE_GIVE_UP_AFTER``
-    unresolved attempts in a row the fetcher stops asking Google for this pass (new-style
-    "AU_yqL" ids need Google's private batchexecute API, which this project does not call)."""
-    host = (urlsplit(url).hostname or "").lower()
-    if host not in hosts:
-        return url
-    try:
-        from extractors.feeds import decode_google_news_url
-        decoded = decode_google_news_url(url)
-    except Exception:
-        decoded = None
-    if decoded:
-        return decoded
-    cache = fetcher._google_cache
-    if url in cache:
-        return cache[url]
-    if fetcher.stats["google_unresolved_streak"] >= GOOGLE_GIVE_UP_AFTER:
-        fetcher.stats["google_not_tried"] += 1
-        return url
-    r = await fetcher.fetch(url, max_bytes=2_000_000)
-    final_host = (urlsplit(r.final_url).hostname or "").lower()
-    resolved = None
-    if r.redirects and final_host and final_host not in hosts and not final_host.endswith(".google.com"):
-        resolved = r.final_url
-    elif r.ok:
-        resolved = _publisher_in_html(r.content, hosts)
-    if resolved:
-        fetcher.stats["google_resolved"] += 1
-        fetcher.stats["google_unresolved_streak"] = 0
-    else:
-        fetcher.stats["google_unresolved"] += 1
-        fetcher.stats["google_unresolved_streak"] += 1
-        if fetcher.stats["google_unresolved_streak"] == GOOGLE_GIVE_UP_AFTER:
-            log.info("Google News links not resolvable over HTTP (last: %s); keeping news.google.com links "
-                     "for the rest of this pass", r.error or "no redirect")
-    cache[url] = resolved or url
-    return cache[url]
-
-
-# --- Naver news search API -------------------------------------------------------------------------
-
-async def naver_credentials() -> tuple[str, str] | None:
-    """(client id, secret) from env NAVER_CLIENT_ID / NAVER_CLIENT_SECRET, else from Prefect Secret
-    blocks ``naver-client-id`` / ``naver-client-secret``; None when neither is set."""
-    cid, secret = os.environ.get("NAVER_CLIENT_ID"), os.environ.get("NAVER_CLIENT_SECRET")
-    if cid and secret:
-        return cid, secret
-    if os.environ.get("RADAR_NO_PREFECT_SECRETS"):
-        return None
-    try:
-        from prefect.settings import PREFECT_API_URL
-        if not PREFECT_API_URL.value():
-            return None        # no Prefect server / Cloud configured: don't start an ephemeral API just to look
-    except Exception:
-        return None
-    try:
-        from prefect.blocks.system import Secret
-        cid_block = await Secret.aload("naver-client-id")
-        secret_block = await Secret.aload("naver-client-secret")
-        cid, secret = str(cid_block.get()), str(secret_block.get())
-    except Exception:   # no API, no block: treat as "no keys"
-        return None
-    return (cid, secret) if cid and secret else None
-
-
-def _naver_url(query: str, display: int) -> str:
-    try:
-        from extractors.feeds import naver_search_url
-        return naver_search_url(query)
-    except Exception:
-        return f"{NAVER_SEARCH_ENDPOINT}?query={quote(query)}&display={display}&sort=date"
-
-
-async def fetch_naver_news(fetcher: PoliteFetcher, query: str, *, url: str | None = None, display: int = 100,
-                           credentials: tuple[str, str] | None = None,
-                           logger: logging.Logger | logging.LoggerAdapter | None = None) -> FetchResponse | None:
-    """One Naver news search API call. None (after one log line per fetcher) when no keys are configured.
-    The parse is ``extractors.feeds.parse_naver_news(resp.content, feed_url=...)``."""
-    if credentials is None:
-        if fetcher._naver_creds is _UNSET:
-            fetcher._naver_creds = await naver_credentials()      # once per fetcher (one pass)
-        credentials = fetcher._naver_creds
-    creds = credentials
-    if not creds:
-        fetcher.note_naver_skipped(logger)
-        return None
-    target = url or _naver_url(query, display)
-    return await fetcher.fetch(target, max_bytes=fetcher.settings.max_feed_bytes, check_robots=False,
-                               headers={"X-Naver-Client-Id": creds[0], "X-Naver-Client-Secret": creds[1],
-                                        "Accept": "application/json"})

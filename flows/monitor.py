@@ -6,26 +6,19 @@ and warehouse/ (DuckDB). Tasks take batches, never one article.
 from __future__ import annotations
 
 import asyncio
-import os
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # else every run logs a DNS error offline
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
-from pathlib import Path  # noqa: E402
-
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.runtime import flow_run  # noqa: E402
-
-from extractors.models import FeedEntry, FeedFetch, PageRecord  # noqa: E402
-from extractors.pipeline import process_page  # noqa: E402
-from flows import spool  # noqa: E402
-from flows.alerts import alert_channels, deliver  # noqa: E402
-from flows.polling import fetch_pages, poll_feeds  # noqa: E402
-from flows.report import publish_run_artifacts  # noqa: E402
-from radar.config import Config, default_db_path, load_config  # noqa: E402
-from warehouse import DatabaseBusy, Warehouse  # noqa: E402
-
-PAGE_BATCH = 100
+from extractors.models import FeedEntry, FeedFetch, PageRecord
+from extractors.pipeline import process_page
+from flows import spool
+from flows.alerts import alert_channels, deliver
+from flows.polling import fetch_pages, poll_feeds
+from flows.report import publish_report, publish_run_artifacts
+from flows.runs import channel_ids, current_run_id, open_warehouse
+from settings import Config, load_config
+from warehouse import DatabaseBusy, Warehouse
 
 
 @task(name="poll-feeds", cache_policy=NO_CACHE)
@@ -56,13 +49,14 @@ def fetch_pages_task(config: Config, batch: list[tuple[FeedEntry, str, str | Non
 
 
 @task(name="extract-and-score", cache_policy=NO_CACHE)
-def extract_and_score(pages: list[PageRecord], outlets: dict[str, str | None], threshold: float) -> list[PageRecord]:
+def extract_and_score(pages: list[PageRecord], outlets: dict[str, str | None], config: Config) -> list[PageRecord]:
     for page in pages:
         if page.raw_html is None:
             continue
         page.article, page.relevance, error = process_page(
             page.raw_html, url=page.url, content_type=page.content_type, entry=page.entry,
-            outlet_hint=outlets.get(page.url), threshold=threshold)
+            outlet_hint=outlets.get(page.url), threshold=config.relevance.threshold,
+            max_bytes=config.fetch.max_page_bytes)
         page.error = page.error or error
     return pages
 
@@ -83,11 +77,10 @@ def load_task(warehouse: Warehouse, run_id: str, feeds: list[FeedFetch], pages: 
 
 @task(name="deliver-alerts", cache_policy=NO_CACHE)
 def deliver_alerts(warehouse: Warehouse, config: Config) -> dict:
-    channels = alert_channels(config)
-    pending = warehouse.pending_alerts(max_attempts=config.alerts.max_attempts)
-    results = deliver(pending, channels, get_run_logger())
+    results = deliver(warehouse.pending_alerts(), alert_channels(config), get_run_logger(),
+                      timeout=config.alerts.timeout_seconds)
     warehouse.record_deliveries(results)
-    sent = sum(1 for r in results if r["ok"])
+    sent = sum(1 for r in results if r.ok)
     return {"alerts_sent": sent, "alerts_failed": len(results) - sent}
 
 
@@ -96,13 +89,10 @@ def monitor(sources_path: str | None = None, db_path: str | None = None) -> dict
     """One pass over the sources file into the DuckDB file; returns the counts it also publishes."""
     logger = get_run_logger()
     config = load_config(sources_path)
-    warehouse = Warehouse(Path(db_path) if db_path else default_db_path(),
-                          lock_wait_seconds=config.warehouse.lock_wait_seconds,
-                          raw_html_retention_days=config.warehouse.raw_html_retention_days)
-    warehouse.migrate()
-    run_id = str(flow_run.id or "local")
+    warehouse = open_warehouse(config, db_path)
+    run_id = current_run_id()
     warehouse.start_run(run_id, "monitor", {"sources_path": str(config.path), "db_path": str(warehouse.path)})
-    channels = [channel.id for channel in alert_channels(config)]
+    channels = channel_ids(config)
 
     try:
         counts = _one_pass(config, warehouse, run_id, channels, logger)
@@ -114,6 +104,7 @@ def monitor(sources_path: str | None = None, db_path: str | None = None) -> dict
         raise
     warehouse.finish_run(run_id, "completed", {k: v for k, v in counts.items() if k != "failures"})
     publish_run_artifacts(warehouse, run_id, counts)
+    counts.update(publish_report(warehouse.path, config.report, counts, logger))   # report.html, the Atom feed
     logger.info("pass done: %s", {k: v for k, v in counts.items() if k != "failures"})
     return counts
 
@@ -125,9 +116,10 @@ def _one_pass(config: Config, warehouse: Warehouse, run_id: str, channels: list[
     new = select_new_entries(polled, warehouse, config.fetch.max_pages_per_run)
     outlets = {entry.url: outlet for entry, _, outlet in new}
     pages: list[PageRecord] = []
-    for start in range(0, len(new), PAGE_BATCH):
-        batch = fetch_pages_task(config, new[start:start + PAGE_BATCH])
-        pages += extract_and_score(batch, outlets, config.relevance.threshold)
+    step = config.fetch.pages_per_batch
+    for start in range(0, len(new), step):
+        batch = fetch_pages_task(config, new[start:start + step])
+        pages += extract_and_score(batch, outlets, config)
     counts = load_task(warehouse, run_id, feeds, pages, channels)
     for key, value in spooled_counts.items():
         counts[key] = counts.get(key, 0) + value

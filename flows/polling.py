@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import datetime, timezone
 
-from extractors.feeds import google_news_search_url, naver_search_url, parse_feed, parse_naver_news
+from extractors.feeds import parse_feed, parse_naver_news
 from extractors.models import FeedEntry, FeedFetch, FeedParseError, FeedState, PageRecord
+from extractors.news_search import google_news_search_url, naver_search_url
 from flows import progress
-from flows.http import PoliteFetcher, fetch_naver_news, resolve_google_news_link
-from radar.config import Config, FeedSource
+from flows.http import PoliteFetcher
+from flows.search_apis import fetch_naver_news, resolve_google_news_link
+from settings import Config, FeedSource
 
 
 def _now() -> datetime:
@@ -56,7 +59,7 @@ async def poll_feed(fetcher: PoliteFetcher, config: Config, source: FeedSource, 
         fetch.status, fetch.error = "skipped", f"backing off after {state.consecutive_failures} failures until {state.next_attempt_at.isoformat()}"
         return fetch, []
     if source.kind == "naver_api":
-        response = await fetch_naver_news(fetcher, source.query or "", url=feed_url, logger=logger)
+        response = await fetch_naver_news(fetcher, source.query or "", env=config.env, url=feed_url, logger=logger)
         if response is None:  # no API keys configured: skipped, said once in the log by fetch_naver_news
             fetch.status, fetch.error = "skipped", "naver_api: no client id/secret configured"
             return fetch, []
@@ -95,7 +98,6 @@ async def poll_feed(fetcher: PoliteFetcher, config: Config, source: FeedSource, 
 
 
 async def _resolve_google(fetcher: PoliteFetcher, entry: FeedEntry) -> FeedEntry:
-    from dataclasses import replace
     url = await resolve_google_news_link(fetcher, entry.url)
     return replace(entry, url=url) if url and url != entry.url else entry
 

@@ -1,42 +1,30 @@
 """`reprocess`: re-extract and re-score stored raw HTML with the current code, without the network."""
 from __future__ import annotations
 
-import os
+from datetime import date
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
-from datetime import date  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.runtime import flow_run  # noqa: E402
-
-from extractors.models import FeedEntry, PageRecord  # noqa: E402
-from extractors.pipeline import process_page  # noqa: E402
-from flows import progress  # noqa: E402
-from flows.alerts import alert_channels  # noqa: E402
-from flows.monitor import deliver_alerts  # noqa: E402
-from radar.config import default_db_path, load_config  # noqa: E402
-from warehouse import Warehouse  # noqa: E402
-
-BATCH = 200
+from extractors.models import PageRecord
+from extractors.pipeline import process_page
+from flows import progress
+from flows.monitor import deliver_alerts
+from flows.runs import channel_ids, current_run_id, open_warehouse
+from settings import Config, load_config
+from warehouse import RawPage, Warehouse
 
 
 @task(name="reprocess-batch", cache_policy=NO_CACHE)
-def reprocess_batch(warehouse: Warehouse, rows: list[dict], threshold: float, channels: list[str]) -> dict:
+def reprocess_batch(warehouse: Warehouse, stored: list[RawPage], config: Config, channels: list[str]) -> dict:
     pages = []
-    for row in rows:
-        entry = None
-        if row.get("entry_title") or row.get("entry_published_at"):
-            entry = FeedEntry(url=row["url"], title=row.get("entry_title") or "",
-                              published_at=row.get("entry_published_at"))
-        page = PageRecord(url=row["url"], feed_url=row.get("feed_url"), fetched_at=row["fetched_at"],
-                          http_status=row.get("http_status"), content_type=row.get("content_type"),
-                          raw_html=row["raw_html"], entry=entry)
+    for raw in stored:
+        # the feed item fills what the page does not say (title, date, outlet), as in the monitor pass
+        page = PageRecord(url=raw.url, feed_url=raw.feed_url, fetched_at=raw.fetched_at, http_status=raw.http_status,
+                          content_type=raw.content_type, raw_html=raw.raw_html, entry=raw.entry)
         page.article, page.relevance, page.error = process_page(
-            page.raw_html, url=page.url, content_type=page.content_type, entry=entry,
-            outlet_hint=row.get("outlet"), threshold=threshold)
+            raw.raw_html, url=raw.url, content_type=raw.content_type, entry=raw.entry, outlet_hint=raw.outlet_hint,
+            threshold=config.relevance.threshold, max_bytes=config.fetch.max_page_bytes)
         pages.append(page)
     return warehouse.reprocess(pages, channels)
 
@@ -46,26 +34,30 @@ def reprocess(db_path: str | None = None, sources_path: str | None = None, since
     """Re-run extraction and scoring over stored pages (fetched on or after `since`, ISO date)."""
     logger = get_run_logger()
     config = load_config(sources_path)
-    warehouse = Warehouse(Path(db_path) if db_path else default_db_path(),
-                          lock_wait_seconds=config.warehouse.lock_wait_seconds)
-    warehouse.migrate()
-    run_id = str(flow_run.id or "local")
+    warehouse = open_warehouse(config, db_path)
+    run_id = current_run_id()
     warehouse.start_run(run_id, "reprocess", {"since": since, "db_path": str(warehouse.path)})
-    channels = [channel.id for channel in alert_channels(config)]
+    channels = channel_ids(config)
     since_date = date.fromisoformat(since) if since else None
+    total = warehouse.raw_page_count(since_date)
     totals: dict = {"pages": 0}
-    batch: list[dict] = []
-    rows = list(warehouse.raw_pages(since_date))
-    for i, row in enumerate(rows, 1):
+    batch: list[RawPage] = []
+
+    def flush() -> None:
+        counts = reprocess_batch(warehouse, batch, config, channels)
+        for key, value in counts.items():
+            if isinstance(value, int):
+                totals[key] = totals.get(key, 0) + value
+        totals["pages"] += len(batch)
+        batch.clear()
+        progress.report("reprocess", totals["pages"], max(total, totals["pages"]))
+
+    for row in warehouse.raw_pages(since_date):     # streamed: one batch of raw HTML in memory at a time
         batch.append(row)
-        if len(batch) >= BATCH or i == len(rows):
-            counts = reprocess_batch(warehouse, batch, config.relevance.threshold, channels)
-            for key, value in counts.items():
-                if isinstance(value, int):
-                    totals[key] = totals.get(key, 0) + value
-            totals["pages"] += len(batch)
-            batch = []
-            progress.report("reprocess", i, len(rows))
+        if len(batch) >= config.warehouse.raw_pages_per_chunk:
+            flush()
+    if batch:
+        flush()
     totals.update(deliver_alerts(warehouse, config))
     warehouse.finish_run(run_id, "completed", totals)
     logger.info("reprocess done: %s", totals)

@@ -14,16 +14,13 @@ The deployments are named ``radar-serve`` so they never overwrite the ``prefect.
 from __future__ import annotations
 
 import os
+import signal
+from datetime import timedelta
+from pathlib import Path
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+import httpx
 
-import signal  # noqa: E402
-from datetime import timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import httpx  # noqa: E402
-
-from radar.config import ConfigError, default_db_path, load_config  # noqa: E402
+from settings import ConfigError, load_config
 
 DEFAULT_API = "http://127.0.0.1:4200/api"
 SERVE_NAME = "radar-serve"
@@ -59,7 +56,10 @@ def ensure_server() -> str:
 def build_deployments(sources_path: str | None, db_path: str | None, *, name: str = SERVE_NAME,
                       monitor_interval: float | None = None):
     """The three runner deployments. ``monitor_interval`` (seconds) replaces the 15-minute cron (tests)."""
-    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.client.schemas.objects import (
+        ConcurrencyLimitConfig,
+        ConcurrencyLimitStrategy,
+    )
     from prefect.schedules import Cron, Interval
 
     from flows.digest import digest
@@ -87,7 +87,7 @@ def serve_all(sources_path: str | None, db_path: str | None, *, monitor_interval
     """Serve monitor / digest / reprocess until Ctrl-C. Paths are made absolute (runs start in subprocesses)."""
     config = load_config(sources_path)                      # a bad file fails here, before anything starts
     sources = str(Path(config.path).resolve())
-    db = str(Path(db_path or default_db_path()).resolve())
+    db = str(Path(db_path or config.env.db_path).resolve())
     api = ensure_server()
     from prefect import serve
 
@@ -96,7 +96,7 @@ def serve_all(sources_path: str | None, db_path: str | None, *, monitor_interval
     # SIGTERM (systemd, docker stop) behaves like Ctrl-C
     previous = signal.getsignal(signal.SIGTERM)
 
-    def _term(signum, frame):
+    def _term(_signum, _frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, _term)
     try:

@@ -16,7 +16,7 @@ import unicodedata
 from extractors.models import KST
 from flows.http import PoliteFetcher
 from flows.polling import poll_feed
-from radar.config import Config, FeedSource
+from settings import Config, FeedSource, load_config
 
 COLUMNS = [("feed", "feed"), ("outlet", "outlet"), ("status", "status"), ("http", "http"), ("items", "items"),
            ("last_item", "last item (KST)"), ("encoding", "encoding"), ("ms", "ms"), ("error", "error")]
@@ -114,27 +114,23 @@ def summary_line(rows: list[dict]) -> str:
 def print_sources_table(rows: list[dict], file=None) -> None:
     file = file or sys.stdout
     if getattr(file, "isatty", lambda: False)():
-        try:
-            from rich.console import Console
-            from rich.table import Table
-            table = Table(show_lines=False, header_style="bold")
-            for key, head in COLUMNS:
-                table.add_column(head, justify="right" if key in ("http", "items", "ms") else "left",
-                                 overflow="fold" if key in ("feed", "error") else "ellipsis")
-            style = {"ok": "green", "empty": "yellow", "error": "red", "skipped": "dim"}
-            for r in rows:
-                table.add_row(*[_cell(r, k) for k, _ in COLUMNS], style=style.get(r["status"]))
-            console = Console(file=file)
-            console.print(table)
-            console.print(summary_line(rows))
-            return
-        except Exception:
-            pass
+        from rich.console import Console
+        from rich.table import Table
+        table = Table(show_lines=False, header_style="bold")
+        for key, head in COLUMNS:
+            table.add_column(head, justify="right" if key in ("http", "items", "ms") else "left",
+                             overflow="fold" if key in ("feed", "error") else "ellipsis")
+        style = {"ok": "green", "empty": "yellow", "error": "red", "skipped": "dim"}
+        for r in rows:
+            table.add_row(*[_cell(r, k) for k, _ in COLUMNS], style=style.get(r["status"]))
+        console = Console(file=file)
+        console.print(table)
+        console.print(summary_line(rows))
+        return
     print(format_sources_table(rows), file=file, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from radar.config import load_config
     argv = sys.argv[1:] if argv is None else argv
     rows = check_sources(load_config(argv[0] if argv else None))
     print_sources_table(rows)

@@ -18,7 +18,8 @@ from datetime import datetime
 from pathlib import Path
 
 from extractors.article import extract_article
-from extractors.metadata import parse_date, to_kst
+from extractors.dates import parse_datetime
+from extractors.metadata import to_kst
 from extractors.models import ExtractionError
 
 # Phrases that must never reach a clean body (the markers counted as leaks).
@@ -86,7 +87,7 @@ def _date_match(gold: str | None, got: datetime | None) -> bool | None:
     if got is None:
         return False
     date_only = re.fullmatch(r"\d{4}-\d{2}-\d{2}", gold.strip()) is not None
-    g = to_kst(parse_date(gold), True)
+    g = to_kst(parse_datetime(gold, zoneless=None, in_text=True), True)
     if g is None:
         return None
     got = to_kst(got, True)
@@ -111,7 +112,7 @@ def _run_trafilatura(raw: bytes, url: str):
     body = (doc.text if doc is not None else out.get("text")) or ""
     title = doc.title if doc is not None else out.get("title")
     date = doc.date if doc is not None else out.get("date")
-    return body, title, parse_date(date) if date else None
+    return body, title, parse_datetime(date, zoneless=None, in_text=True) if date else None
 
 
 def _traf_extract(raw: bytes, url: str):

@@ -1,11 +1,10 @@
-"""Benchmarks and listings for the relevance scorer (``radar bench relevance|stream``, ``radar orgs``).
+"""Benchmarks for the relevance scorer (``radar bench relevance|stream``).
 
 * ``bench_relevance(FILE.jsonl)`` — labelled records {id, title?, text, published?, label 0/1, orgs?,
   alliance?, event?, event_date?}: precision / recall / F1, the misses with their evidence, and on true
   positives the organisation-set F1, alliance, event-type and event-date accuracy, plus calibration bins.
 * ``bench_stream(DIR)`` — every item (title + description) of every RSS/Atom snapshot under DIR is scored;
   prints how many are flagged per 1,000 items and lists them. Feeds are parsed from bytes, never fetched.
-* ``list_orgs`` / ``list_alliances`` — the gazetteer as data (no database needed).
 """
 from __future__ import annotations
 
@@ -209,35 +208,3 @@ def bench_stream(directory: Path, out: TextIO = sys.stdout, *, threshold: float 
     return {"files": len(files), "items": n_items, "distinct": len(seen), "flagged": len(flagged),
             "per_1000": per_1000, "seconds": elapsed, "errors": errors,
             "flagged_titles": [t for _, _, t, _ in flagged]}
-
-
-# --- gazetteer listings --------------------------------------------------------------------------------
-
-def list_orgs(out: TextIO = sys.stdout) -> int:
-    """Print the organisation gazetteer: canonical name, English name, type, parent, aliases."""
-    gz = get_gazetteer()
-    orgs = sorted(gz.orgs.values(), key=lambda o: (o.type, o.name))
-    print(f"{len(orgs)} organisations ({', '.join(gz.sources)})", file=out)
-    for o in orgs:
-        parent = f"  [in {o.parent}{', counted as it' if o.rollup else ''}]" if o.parent else ""
-        aliases = f"  = {', '.join(o.aliases)}" if o.aliases else ""
-        print(f"  {o.type:<11} {o.name}  ({o.en}){parent}{aliases}", file=out)
-    return len(orgs)
-
-
-def list_alliances(out: TextIO = sys.stdout) -> int:
-    """Print the named alliances as data: leader, founding date, founding/known members, aliases."""
-    gz = get_gazetteer()
-    for al in gz.alliances.values():
-        founded = al.founded.isoformat()[:{"day": 10, "month": 7, "year": 4}.get(al.founded_precision, 10)] \
-            if al.founded else "?"
-        tag = "" if al.ai else "  (not AI: recognised and rejected)"
-        print(f"{al.name}{tag}", file=out)
-        print(f"  founded {founded}  leader {al.leader or '?'}", file=out)
-        if al.founding_members:
-            print(f"  founding members: {', '.join(al.founding_members)}", file=out)
-        if al.members:
-            print(f"  later members (known): {', '.join(al.members)}", file=out)
-        if al.aliases:
-            print(f"  also called: {', '.join(al.aliases)}", file=out)
-    return len(gz.alliances)

@@ -9,18 +9,62 @@ warehouse in batches — and prints pairwise precision/recall/F1 against the gol
 """
 from __future__ import annotations
 
+import json
 import random
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from extractors import similarity
-from extractors.models import KST
-from warehouse.samples import FIXTURE_DIR, feed_fetch, fixture_pages, load_story_fixture, page
-from warehouse.stories import DEFAULT_PARAMS, StoryDoc, StoryParams, cluster, pairwise_scores
+from extractors.models import KST, AllianceEvent, Article, FeedEntry, FeedFetch, OrgRef, PageRecord, Relevance
+from warehouse.clustering import DEFAULT_PARAMS, StoryDoc, StoryParams, cluster, pairwise_scores
+
+FIXTURE_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "stories"
+
+
+def load_story_fixture(path: str | Path | None = None) -> list[dict]:
+    """Articles of the syndicated-rewrites set: dicts with id, story (gold label), outlet, title,
+    body, published_at (datetime), alliance, event, event_date (date|None), orgs."""
+    path = Path(path) if path else FIXTURE_DIR
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    items = []
+    for f in files:
+        for it in json.loads(f.read_text(encoding="utf-8"))["articles"]:
+            it = dict(it)
+            it["published_at"] = datetime.fromisoformat(it["published_at"])
+            it["event_date"] = date.fromisoformat(it["event_date"]) if it.get("event_date") else None
+            items.append(it)
+    return items
+
+
+def scored_page(url: str, *, title: str, body: str, outlet: str, published_at: datetime, feed_url: str,
+                is_alliance: bool, orgs: list[str], event: str | None, alliance: str | None = None,
+                event_date: date | None = None, raw_html: bytes | None = None) -> PageRecord:
+    """A fetched page as the extractors and the classifier would leave it (the warehouse's input)."""
+    events = [AllianceEvent(alliance=alliance, event=event, event_date=event_date, orgs=list(orgs),
+                            evidence=body.split(".")[0][:200])] if (is_alliance and event) else []
+    relevance = Relevance(is_alliance=is_alliance, score=0.9 if is_alliance else 0.1,
+                          orgs=[OrgRef(name=o, resolved=True, org_type="company") for o in orgs], alliance=alliance,
+                          event=event, event_date=event_date, events=events,
+                          evidence={"cues": ["동맹"]} if is_alliance else {})
+    html = raw_html if raw_html is not None else f"<html><body><h1>{title}</h1><p>{body}</p></body></html>".encode()
+    article = Article(url=url, canonical_url=url, outlet=outlet, title=title, authors=["기자"],
+                      published_at=published_at, language="ko", body=body, extractor_version="bench-1")
+    return PageRecord(url=url, feed_url=feed_url, fetched_at=published_at + timedelta(hours=1), http_status=200,
+                      content_type="text/html; charset=utf-8", raw_html=html,
+                      entry=FeedEntry(url=url, title=title, published_at=published_at, outlet=outlet),
+                      article=article, relevance=relevance)
+
+
+def story_pages(items: list[dict], *, feed_url: str = "https://feeds.example/rss") -> list[PageRecord]:
+    """Pages for fixture items (all alliance-relevant, as the classifier would say)."""
+    return [scored_page(f"https://{it['outlet_host']}/news/{it['id']}", title=it["title"], body=it["body"],
+                        outlet=it["outlet"], published_at=it["published_at"], feed_url=feed_url, is_alliance=True,
+                        orgs=it["orgs"], alliance=it.get("alliance"), event=it.get("event"),
+                        event_date=it.get("event_date")) for it in items]
 
 
 def _docs(items: list[dict]) -> list[StoryDoc]:
@@ -81,7 +125,7 @@ def bench_stories(dir_or_file: str | Path | None = None, out: TextIO | None = No
             wh = Warehouse(Path(tmp) / "bench.duckdb")
             wh.migrate()
             ordered = sorted(items, key=lambda it: it["published_at"])
-            pages = fixture_pages(ordered)
+            pages = story_pages(ordered)
             url_to_id = {p.url: it["id"] for p, it in zip(pages, ordered)}
             third = max(1, len(pages) // 3)
             for i in range(0, len(pages), third):
@@ -140,11 +184,12 @@ def synthetic_pages(n: int, *, alliance_share: float = 0.1, seed: int = 7, start
         is_alliance = rnd.random() < alliance_share
         orgs = rnd.sample(_ORGS, 2)
         pub = start + timedelta(minutes=37 * i)
-        pages.append(page(f"https://news{i % 40}.example/a/{i}", body=body, title=f"기사 {i} {orgs[0]} {orgs[1]}",
-                          outlet=f"매체{i % 40}", published_at=pub, feed_url=f"https://news{i % 40}.example/rss",
-                          is_alliance=is_alliance, orgs=orgs, event="mou" if is_alliance else None,
-                          alliance=None, event_date=pub.date() if is_alliance else None,
-                          raw_html=f"<html><body><p>{body}</p></body></html>".encode() * 10))
+        pages.append(scored_page(f"https://news{i % 40}.example/a/{i}", body=body,
+                                 title=f"기사 {i} {orgs[0]} {orgs[1]}", outlet=f"매체{i % 40}", published_at=pub,
+                                 feed_url=f"https://news{i % 40}.example/rss",
+                                 is_alliance=is_alliance, orgs=orgs, event="mou" if is_alliance else None,
+                                 event_date=pub.date() if is_alliance else None,
+                                 raw_html=f"<html><body><p>{body}</p></body></html>".encode() * 10))
     return pages
 
 
@@ -165,8 +210,10 @@ def bench_load(n: int = 5000, out: TextIO | None = None, batch: int | None = Non
         t1 = time.perf_counter()
         totals: dict = {}
         for i in range(0, n, batch):
-            counts = wh.load(f"load-{i}", [feed_fetch(f"https://news{k}.example/rss") for k in range(3)],
-                             pages[i:i + batch], ["log"])
+            polls = [FeedFetch(feed_url=f"https://news{k}.example/rss", outlet=None, kind="rss",
+                               fetched_at=datetime(2024, 5, 1, 9, 0, tzinfo=KST), status="ok", http_status=200)
+                     for k in range(3)]
+            counts = wh.load(f"load-{i}", polls, pages[i:i + batch], ["log"])
             for k, v in counts.items():
                 totals[k] = round(totals.get(k, 0) + v, 3)
         load_s = time.perf_counter() - t1

@@ -14,8 +14,6 @@ from typing import Optional
 
 import typer
 
-import radar  # noqa: F401  (sets telemetry env before Prefect is imported)
-
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="alliance-radar: watch Korean tech news for AI alliances.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print measured figures.")
@@ -35,7 +33,7 @@ def fail(message: str, code: int = 2) -> None:
 @contextmanager
 def user_errors():
     """Turn the typed errors users can fix into one line and an exit code, not a traceback."""
-    from radar.config import ConfigError
+    from settings import ConfigError
     from warehouse import DatabaseBusy, WarehouseError
     try:
         yield
@@ -48,7 +46,7 @@ def user_errors():
 
 
 def _db(db: Optional[Path]) -> Path:
-    from radar.config import default_db_path
+    from settings import default_db_path
     return db or default_db_path()
 
 
@@ -95,19 +93,12 @@ def _exit_for(counts: dict | None) -> None:
 def sql(query: str, db: Optional[Path] = DbOption,
         as_json: bool = typer.Option(False, "--json", help="print a JSON array of row objects")):
     """Run a read-only SQL query (views: alliance_news, alliance_stories, alliance_events, ...)."""
-    import duckdb
-
-    from warehouse import read_only_connection
+    from warehouse import QueryError, Warehouse
     with user_errors():
-        con = read_only_connection(_db(db))   # waits with backoff while a flow writes, then names the holder
-        try:
-            cursor = con.execute(query)
-            columns = [d[0] for d in cursor.description] if cursor.description else []
-            rows = cursor.fetchall() if cursor.description else []
-        except duckdb.Error as exc:
-            fail(f"query failed: {str(exc).strip()}", 2)
-        finally:
-            con.close()
+        try:   # waits with backoff while a flow writes, then names the holder; times in Korea time
+            columns, rows = Warehouse(_db(db)).query(query, timezone="Asia/Seoul")
+        except QueryError as exc:
+            fail(f"query failed: {exc}", 2)
     if as_json:
         typer.echo(json.dumps([{c: _jsonable(v) for c, v in zip(columns, row)} for row in rows],
                               ensure_ascii=False, indent=2))
@@ -126,17 +117,17 @@ def sql(query: str, db: Optional[Path] = DbOption,
 def extract(file_or_url: str, url: Optional[str] = typer.Option(None, "--url", help="the page's URL (for a file)"),
             as_json: bool = typer.Option(False, "--json", help="print one JSON object")):
     """Extract one article (title, outlet, authors, published_at, canonical URL, clean body)."""
-    from extractors.article import extract_article
     from extractors.models import ExtractionError
-    from extractors.pipeline import _charset
-    charset = None
+    from extractors.pipeline import extract_page
+    from settings import FetchSettings
+    content_type = None
     if file_or_url.startswith(("http://", "https://")):
         from radar.runner import fetch_one
         with user_errors():
             response = fetch_one(file_or_url)
         if response.error:
             fail(f"{file_or_url}: {response.error}", 1)
-        data, page_url, charset = response.content or b"", url or response.final_url, _charset(response.content_type)
+        data, page_url, content_type = response.content or b"", url or response.final_url, response.content_type
     else:
         path = Path(file_or_url)
         try:
@@ -148,7 +139,7 @@ def extract(file_or_url: str, url: Optional[str] = typer.Option(None, "--url", h
             data = gzip.decompress(data)
         page_url = url or path.resolve().as_uri()
     try:
-        article = extract_article(data, url=page_url, http_charset=charset)
+        article = extract_page(data, url=page_url, content_type=content_type, max_bytes=FetchSettings().max_page_bytes)
     except ExtractionError as exc:
         fail(f"{file_or_url}: {exc.reason}: {exc}", 1)
     if as_json:
@@ -161,8 +152,13 @@ def extract(file_or_url: str, url: Optional[str] = typer.Option(None, "--url", h
 @app.command()
 def classify(threshold: Optional[float] = typer.Option(None, help="keep when score >= this (default from config)")):
     """Read JSON Lines {id, title, text, published_at?, url?} on stdin; write one verdict per line."""
-    from extractors.relevance import classify_jsonl
-    from radar.config import RelevanceSettings
+    from extractors.relevance import LexiconError, get_lexicon
+    from radar.jsonl import classify_jsonl
+    from settings import RelevanceSettings
+    try:
+        get_lexicon()                 # a bad RADAR_LEXICON file fails once, not on every line
+    except LexiconError as exc:
+        fail(str(exc), 2)
     limit = threshold if threshold is not None else RelevanceSettings().threshold
     for result in classify_jsonl(sys.stdin, threshold=limit):
         sys.stdout.write(json.dumps(_jsonable(result), ensure_ascii=False) + "\n")
@@ -172,7 +168,7 @@ def classify(threshold: Optional[float] = typer.Option(None, help="keep when sco
 @app.command()
 def orgs():
     """List the organisation gazetteer (canonical name, English name, type, aliases)."""
-    from radar.bench_relevance import list_orgs
+    from radar.listings import list_orgs
     list_orgs(sys.stdout)
 
 
@@ -181,16 +177,50 @@ def alliances(db: Optional[Path] = DbOption,
               known: bool = typer.Option(False, "--known", help="list the gazetteer's alliances instead (no database)")):
     """Print each alliance's member timeline, from the news in the database (--known: the gazetteer's list)."""
     if known:
-        from radar.bench_relevance import list_alliances
+        from radar.listings import list_alliances
         list_alliances(sys.stdout)
         return
-    from warehouse import Warehouse, format_alliance_timeline
+    from radar.render import format_alliance_timeline
+    from warehouse import Warehouse
     with user_errors():
         timeline = Warehouse(_db(db)).alliance_timeline()
     if not timeline:
         typer.echo("no alliance events stored yet (radar alliances --known lists the gazetteer's alliances)")
         return
     typer.echo(format_alliance_timeline(timeline), nl=False)
+
+
+@app.command()
+def report(db: Optional[Path] = DbOption,
+           out: Optional[Path] = typer.Option(None, "--out", help="HTML file (default: report.html beside the database)"),
+           since: Optional[str] = typer.Option(None, help="'new this period' starts on this KST date (YYYY-MM-DD; "
+                                                          "default: 7 days ago)")):
+    """Write the offline HTML report: timeline, organisation network, members, new stories, source health."""
+    from reports import write_report
+    start = _date_option("--since", since)
+    with user_errors():
+        summary = write_report(_db(db), out, since=start)
+    typer.echo(summary.line())
+
+
+@app.command()
+def feed(db: Optional[Path] = DbOption,
+         out: Optional[Path] = typer.Option(None, "--out", help="Atom file (default: alliance-news.xml beside the database)"),
+         limit: int = typer.Option(200, help="newest stories to include (0 = all)")):
+    """Write an Atom feed of alliance stories (one entry per story, newest first, stable entry ids)."""
+    from reports import write_feed
+    with user_errors():
+        path, entries, _ = write_feed(_db(db), out, limit=limit)
+    typer.echo(f"feed: {path} ({entries} entries)")
+
+
+def _date_option(name: str, value: Optional[str]) -> Optional[date]:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{name} '{value}' is not a date (YYYY-MM-DD)")
 
 
 @app.command()
@@ -241,7 +271,7 @@ def serve(sources: Optional[Path] = SourcesOption, db: Optional[Path] = DbOption
 def sources_check(sources: Optional[Path] = SourcesOption):
     """Fetch each configured feed once and print status, items, last item date, encoding."""
     from flows.sources_check import check_sources, print_sources_table
-    from radar.config import load_config
+    from settings import load_config
     with user_errors():
         config = load_config(sources)
     rows = check_sources(config)

@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from radar.config import load_config
+from settings import load_config
 
 STAGES = {"feeds": "피드 확인 feeds", "pages": "페이지 수집 pages", "reprocess": "재처리 reprocess"}
 
@@ -32,7 +32,13 @@ def progress_display():
             progress.remove_listener(plain)
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
     bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=Console(stderr=True), transient=False)
     ids: dict[str, int] = {}
@@ -85,6 +91,8 @@ def print_summary(counts: dict, seconds: float, db_path: Path, out=sys.stdout) -
         lines += [f"  - {f['url']}: {f['reason']}" for f in failures[:20]]
         if len(failures) > 20:
             lines.append(f"  ... and {len(failures) - 20} more")
+    if counts.get("report"):
+        lines.append(f"report:    {counts['report']}")
     lines.append(f'query it:  radar sql "select * from alliance_news" --db {db_path}')
     print("\n".join(lines), file=out, flush=True)
 
@@ -140,7 +148,7 @@ def run_digest(sources: Path | None, db_path: Path, day: str | None) -> dict | N
 def fetch_one(url: str):
     """One polite GET (robots, size cap, private-address rule) with the default sources file's settings."""
     from flows.http import PoliteFetcher
-    from radar.config import ConfigError, FetchSettings
+    from settings import ConfigError, FetchSettings
     try:
         settings = load_config(None).fetch
     except ConfigError:

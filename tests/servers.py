@@ -157,14 +157,6 @@ class WebhookReceiver:
         with self._cond:
             self._failures.extend([status] * n)
 
-    def reset(self) -> None:
-        """Forget what was received and answer 200 again."""
-        with self._cond:
-            self.received.clear()
-            self._failures.clear()
-            self.status = 200
-            self.delay = 0.0
-
     def wait_for(self, count: int, timeout: float = 10.0) -> list[WebhookRequest]:
         """Block until at least ``count`` requests arrived (or raise TimeoutError)."""
         with self._cond:

@@ -12,11 +12,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from builders import feed_fetch, page
 
 from extractors.models import KST
 from extractors.relevance import classify
+from settings import WarehouseSettings
 from warehouse import Warehouse
-from warehouse.samples import feed_fetch, page
 
 ROOT = Path(__file__).resolve().parent.parent
 FOUNDERS = {"KT", "현대중공업그룹", "KAIST", "한양대", "ETRI"}
@@ -74,7 +75,7 @@ def classified_page(a: dict):
 def loaded(tmp_path_factory):
     db = tmp_path_factory.mktemp("membership") / "radar.duckdb"
     pages = [classified_page(a) for a in ARTICLES]
-    wh = Warehouse(db, lock_wait_seconds=5)
+    wh = Warehouse(db, WarehouseSettings(lock_wait_seconds=5))
     wh.load("run-membership", [feed_fetch("https://feeds.example/rss")], pages, [])
     return wh, db, {a["slug"]: p.relevance for a, p in zip(ARTICLES, pages)}
 

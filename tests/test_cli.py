@@ -43,6 +43,7 @@ def test_demo_twice_then_sql(tmp_path, demo_manifest):
     assert count(second.stdout, "articles stored") == 0
     assert count(second.stdout, "alerts sent") == 0
     assert count(second.stdout, "new stories") == 0
+    assert f"report: {tmp_path / 'report.html'} (" in second.stdout      # written and named even when nothing changed
 
     news = radar("sql", "select title, outlet, published_at, organisations, score from alliance_news", "--db", str(db),
                  "--json")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from radar.config import ConfigError, load_config
+from settings import ConfigError, load_config
 
 REPO = Path(__file__).resolve().parents[1]
 

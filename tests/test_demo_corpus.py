@@ -17,8 +17,8 @@ from lxml import html as lxml_html
 from protego import Protego
 
 from extractors.models import EVENT_TYPES
-from radar.config import parse_config
 from radar.demo_server import DEMO_CORPUS_DIR, CorpusServer, route_key
+from settings import parse_config
 
 LAYOUTS = {"ndsoft", "naver", "wp", "legacy"}
 SYNDICATED = "k-ai-fullstack-alliance-2026-10-27"
@@ -198,7 +198,7 @@ def test_robots_txt_disallows_only_private(corpus_server_session, demo_manifest)
 
 def test_unknown_paths_are_404_and_nothing_leaks_outside_the_root(corpus_server_session):
     server = corpus_server_session
-    for path in ("/nope.html", "/ndsoft/news/articleView.html?idxno=9", "/../pyproject.toml", "/%2e%2e/radar/config.py",
+    for path in ("/nope.html", "/ndsoft/news/articleView.html?idxno=9", "/../pyproject.toml", "/%2e%2e/radar/cli.py",
                  "/pages/ndsoft/2101.html", "/private/draft.html"):
         assert get(server, path).status_code == 404, path
 

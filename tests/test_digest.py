@@ -1,14 +1,15 @@
 """The digest flow for real: Prefect (ephemeral), a DuckDB warehouse, Apprise json:// to a local receiver."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
+from builders import page, pending_alert
 
 from extractors.models import KST
 from flows.digest import DigestMarks, day_bounds, digest, resolve_day
-from warehouse import Warehouse
-from warehouse.samples import page
+from warehouse import Delivery, Warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -72,18 +73,18 @@ def test_prefect_notification_block_channel(webhook):
     CustomWebhookNotificationBlock(name="radar-test", url=webhook.url,
                                    json_data={"title": "{{subject}}", "text": "{{body}}"}).save(
         "radar-test-hook", overwrite=True)
-    alert = {"alert_id": 11, "channel": "block:radar-test-hook", "title": "AI 얼라이언스 출범 <!channel>",
-             "url": "https://example.kr/a", "outlet_count": 2, "outlets": ["A", "B"]}
+    alert = pending_alert("11", channel="block:radar-test-hook", title="AI 얼라이언스 출범 <!channel>",
+                          url="https://example.kr/a", outlet_count=2, outlets=("A", "B"))
     by_name = Channel(id="block:radar-test-hook", label="Prefect block radar-test-hook", kind="block",
                       target="radar-test-hook")
     res = deliver([alert], [by_name])
-    assert res == [{"alert_id": 11, "ok": True, "response": "sent via CustomWebhookNotificationBlock", "error": None}]
+    assert res == [Delivery("11", ok=True, response="sent via CustomWebhookNotificationBlock")]
     assert webhook.received and "AI 얼라이언스 출범" in webhook.received[-1].json["text"]
     assert "<!channel>" not in webhook.received[-1].json["text"]
 
     webhook.status = 500
-    res = deliver([dict(alert, alert_id=12)], [by_name])
-    assert res[0]["ok"] is False and "500" in res[0]["error"]
+    res = deliver([replace(alert, alert_id="12")], [by_name])
+    assert res[0].ok is False and "500" in res[0].error
     missing = Channel(id="block:nope", label="Prefect block nope", kind="block", target="nope")
-    res = deliver([dict(alert, alert_id=13, channel="block:nope")], [missing])
-    assert res[0]["ok"] is False and "nope" in res[0]["error"]
+    res = deliver([replace(alert, alert_id="13", channel="block:nope")], [missing])
+    assert res[0].ok is False and "nope" in res[0].error

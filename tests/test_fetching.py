@@ -6,10 +6,11 @@ import time
 from dataclasses import replace
 
 import pytest
-
-from flows.http import FetchRequest, PoliteFetcher, resolve_google_news_link, fetch_naver_news
 from localhttp import LocalServer
-from radar.config import FetchSettings
+
+from flows.http import FetchRequest, PoliteFetcher
+from flows.search_apis import fetch_naver_news, resolve_google_news_link
+from settings import FetchSettings, read_environment
 
 FAST = FetchSettings(allow_private_networks=True, per_host_interval=0.0, per_host_concurrency=4,
                      connect_timeout=2, read_timeout=2, total_timeout=5, max_redirects=3)
@@ -270,7 +271,7 @@ def test_naver_without_keys_is_skipped_with_one_log_line(monkeypatch, caplog):
 
     async def go():
         async with PoliteFetcher(FAST) as f:
-            return [await fetch_naver_news(f, "AI 동맹") for _ in range(3)]
+            return [await fetch_naver_news(f, "AI 동맹", env=read_environment()) for _ in range(3)]
     with caplog.at_level("INFO", logger="radar.http"):
         assert run(go()) == [None, None, None]
     assert len([r for r in caplog.records if "Naver" in r.getMessage()]) == 1
@@ -283,7 +284,7 @@ def test_naver_with_keys_sends_headers(srv, monkeypatch):
 
     async def go():
         async with PoliteFetcher(FAST) as f:
-            return await fetch_naver_news(f, "AI 동맹", url=srv.url("/v1/search/news.json?query=x"))
+            return await fetch_naver_news(f, "AI 동맹", env=read_environment(), url=srv.url("/v1/search/news.json?query=x"))
     r = run(go())
     assert r.ok and r.content == b'{"items": []}'
     h = [h for _, p, h in srv.requests if p.startswith("/v1/search")][0]

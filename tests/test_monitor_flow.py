@@ -22,11 +22,13 @@ def passes(tmp_path_factory, webhook_server):
         sources.write_text(server.render_sources() + f'\n[alerts]\nurls = ["{webhook_server.apprise_url}"]\n',
                            encoding="utf-8")
         db = tmp / "radar.duckdb"
-        first = monitor(sources_path=str(sources), db_path=str(db))
+        first_state = monitor(sources_path=str(sources), db_path=str(db), return_state=True)
         alerts_after_first = list(webhook_server.received)
         pages_before = len(server.page_requests())
-        second = monitor(sources_path=str(sources), db_path=str(db))
+        second_state = monitor(sources_path=str(sources), db_path=str(db), return_state=True)
+        first, second = first_state.result(), second_state.result()
         yield {"server": server, "db": db, "first": first, "second": second,
+               "flow_run_ids": [first_state.state_details.flow_run_id, second_state.state_details.flow_run_id],
                "alerts_after_first": alerts_after_first, "alerts_after_second": list(webhook_server.received),
                "page_requests_second": len(server.page_requests()) - pages_before}
 
@@ -147,10 +149,15 @@ def test_bad_feeds_and_pages_are_logged_and_the_run_finishes(tmp_path):
 
 def test_run_publishes_a_summary_and_a_table_of_new_stories(passes):
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    def artifacts(client, key: str):    # this module's two passes only (other tests share the Prefect server)
+        runs = ArtifactFilterFlowRunId(any_=passes["flow_run_ids"])
+        return client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]), flow_run_id=runs))
     with get_client(sync_client=True) as client:
-        summaries = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["monitor-summary"])))
-        tables = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["new-alliance-stories"])))
+        summaries = artifacts(client, "monitor-summary")
+        tables = artifacts(client, "new-alliance-stories")
+    assert len(summaries) == 2 and len(tables) == 1      # the second pass found no new story
     first = passes["first"]
     assert any(f"| 새 기사 (articles stored) | {first['articles_new']} |" in a.data for a in summaries)
     stories = {p.story for p in passes["server"].manifest.pages if p.is_alliance}
@@ -158,3 +165,20 @@ def test_run_publishes_a_summary_and_a_table_of_new_stories(passes):
     assert any(len(r) == len(stories) for r in rows)
     titles = {row["title"] for r in rows for row in r}
     assert titles <= {p.title for p in passes["server"].manifest.pages if p.is_alliance}
+
+
+def test_pass_that_changed_something_writes_the_report_and_points_an_artifact_at_it(passes):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    db = passes["db"]
+    report, feed = db.parent / "report.html", db.parent / "alliance-news.xml"
+    assert passes["first"]["report"] == str(report) and report.is_file()
+    assert "report" not in passes["second"]                       # nothing changed: the report stays as it was
+    assert passes["first"]["feed"] == passes["second"]["feed"] == str(feed) and feed.is_file()
+    assert passes["first"]["feed_changed"] and not passes["second"]["feed_changed"]   # same entries, same ids
+    stories = {p.story for p in passes["server"].manifest.pages if p.is_alliance}
+    assert feed.read_text(encoding="utf-8").count("<entry>") == len(stories)
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["alliance-report"])))
+    assert any(report.resolve().as_uri() in a.data and f"| 스토리 (stories) | {len(stories)} |" in a.data
+               for a in artifacts)

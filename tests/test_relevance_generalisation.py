@@ -3,7 +3,8 @@ venues, background foundings, politics false triggers ...). Every text here is o
 from datetime import date
 
 from extractors.gazetteer import get_gazetteer
-from extractors.relevance import POLITICS, _clean_alliance_name, classify
+from extractors.relevance import classify, get_lexicon
+from extractors.relevance.events import clean_alliance_name
 
 
 def parties(r):
@@ -13,6 +14,7 @@ def parties(r):
 # --- politics cue: "전방위" (all-round) and "정당한" (legitimate) are not defence or a party ------------
 
 def test_politics_cue_ignores_all_round_support():
+    POLITICS = get_lexicon().politics
     assert not POLITICS.search("수출·투자·인재 전방위 지원에 나선다")
     assert not POLITICS.search("정당한 대가를 지급하기로 했다")
     assert POLITICS.search("방위산업 협력을 논의했다") and POLITICS.search("여당과 정당 대표들이 모였다")
@@ -140,10 +142,10 @@ def test_one_bank_adopting_ai_is_not_alliance_news():
 
 def test_alliance_name_cleaning():
     gz = get_gazetteer()
-    assert _clean_alliance_name("AX(인공지능 전환) 얼라이언스", gz) == "AX 얼라이언스"
-    assert _clean_alliance_name("제2회 부산 AI 협의회", gz) == "부산 AI 협의회"
-    assert _clean_alliance_name("부산시-네이버클라우드 인공지능 발전협의회", gz) == "인공지능 발전협의회"
-    assert _clean_alliance_name("한빛-다온 AI 연합", gz) == "한빛-다온 AI 연합"
+    assert clean_alliance_name("AX(인공지능 전환) 얼라이언스", gz) == "AX 얼라이언스"
+    assert clean_alliance_name("제2회 부산 AI 협의회", gz) == "부산 AI 협의회"
+    assert clean_alliance_name("부산시-네이버클라우드 인공지능 발전협의회", gz) == "인공지능 발전협의회"
+    assert clean_alliance_name("한빛-다온 AI 연합", gz) == "한빛-다온 AI 연합"
 
 
 # --- gazetteer additions ---------------------------------------------------------------------------

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from builders import feed_fetch, page
 
 from extractors.models import KST
 from extractors.relevance import classify
+from settings import WarehouseSettings
 from warehouse import Warehouse
-from warehouse.samples import feed_fetch, page
 
 GWANGJU = ("광주시·전남대·ETRI ‘광주 AI 원팀’ 결성",
            "광주시와 전남대, ETRI가 지역 인공지능 산업을 키우기 위한 ‘광주 AI 원팀’을 결성했다.\n\n"
@@ -68,7 +69,7 @@ def test_unknown_alliance_members_in_the_warehouse(tmp_path):
         rec = page(f"https://news.example/unknown/{i}", title=title, body=body, published_at=published)
         rec.relevance = classify(title, body, published)
         pages.append(rec)
-    wh = Warehouse(tmp_path / "radar.duckdb", lock_wait_seconds=5)
+    wh = Warehouse(tmp_path / "radar.duckdb", WarehouseSettings(lock_wait_seconds=5))
     wh.load("run-unknown", [feed_fetch("https://feeds.example/rss")], pages, [])
     rows = wh.query("select alliance, org, joined_on from alliance_members order by all")[1]
     by = {}

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from radar.config import load_config
+from settings import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "sources.toml"
@@ -56,9 +56,14 @@ RSS = """<?xml version="1.0" encoding="{enc}"?>
 
 
 def test_sources_check_against_local_server(monkeypatch, capsys):
-    from flows.sources_check import check_sources, format_sources_table, print_sources_table
     from localhttp import LocalServer
-    from radar.config import parse_config
+
+    from flows.sources_check import (
+        check_sources,
+        format_sources_table,
+        print_sources_table,
+    )
+    from settings import parse_config
 
     monkeypatch.delenv("NAVER_CLIENT_ID", raising=False)
     monkeypatch.setenv("RADAR_NO_PREFECT_SECRETS", "1")

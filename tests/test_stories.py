@@ -6,19 +6,19 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
+from builders import page
 
 from extractors import similarity
 from extractors.models import KST
-from radar.bench_stories import bench_stories
+from radar.bench_stories import bench_stories, load_story_fixture, story_pages
 from warehouse import Warehouse
-from warehouse.samples import fixture_pages, load_story_fixture, page
-from warehouse.stories import StoryDoc, StoryIndex, cluster, compare, pairwise_scores
+from warehouse.clustering import StoryDoc, StoryIndex, cluster, compare, pairwise_scores
 
 ITEMS = {it["id"]: it for it in load_story_fixture()}
 
 
 def pages_of(*ids):
-    return fixture_pages([ITEMS[i] for i in ids])
+    return story_pages([ITEMS[i] for i in ids])
 
 
 @pytest.fixture
@@ -99,10 +99,10 @@ def test_index_assigns_in_publication_order():
 def test_three_outlets_one_story_one_alert(wh):
     c = wh.load("run-1", [], pages_of("e01-yna", "e01-copy", "e01-etnews"), ["log", "apprise:3f2a9c"])
     assert c["stories_new"] == 1 and c["stories_joined"] == 2 and c["alerts_created"] == 2   # one per channel
-    assert [s["outlet_count"] for s in wh.stories_for_run("run-1")] == [3] and wh.stories_for_run("x") == []
+    assert [s.outlet_count for s in wh.stories_for_run("run-1")] == [3] and wh.stories_for_run("x") == []
     _, rows = wh.query("SELECT outlet_count, article_count, outlets FROM alliance_stories")
     assert rows == [(3, 3, ["서울경제", "연합뉴스", "전자신문"])]
-    assert len({a["story_id"] for a in wh.pending_alerts()}) == 1
+    assert len({a.story_id for a in wh.pending_alerts()}) == 1
 
 
 def test_later_outlets_join_without_a_new_alert_and_show_in_the_digest(wh):
@@ -114,12 +114,12 @@ def test_later_outlets_join_without_a_new_alert_and_show_in_the_digest(wh):
     c = wh.load("run-3", [], pages_of("e02-mk"), ["log"])
     assert c["stories_joined"] == 1 and c["stories_new"] == 0 and c["alerts_created"] == 0
     alerts = wh.pending_alerts()
-    e02 = [a for a in alerts if a["alliance"] == "AI 원팀" and a["event"] == "joined"]
-    assert len(e02) == 1 and e02[0]["outlet_count"] == 3          # the alert shows who joined since
+    e02 = [a for a in alerts if a.alliance == "AI 원팀" and a.event == "joined"]
+    assert len(e02) == 1 and e02[0].outlet_count == 3          # the alert shows who joined since
     digest = wh.stories_between(t_before, datetime.now(KST) + timedelta(seconds=1))
-    story = next(s for s in digest if s["event"] == "joined")
-    assert [a["outlet"] for a in story["articles"]] == ["연합뉴스", "지디넷코리아", "매일경제"]
-    assert story["is_new_story"] and all(a["is_new"] for a in story["articles"])
+    story = next(s for s in digest if s.event == "joined")
+    assert [a.outlet for a in story.articles] == ["연합뉴스", "지디넷코리아", "매일경제"]
+    assert story.is_new_story and all(a.is_new for a in story.articles)
 
 
 def test_distractors_stay_separate(wh):
@@ -131,7 +131,7 @@ def test_distractors_stay_separate(wh):
 
 def test_whole_fixture_through_the_warehouse_in_arbitrary_batches(wh):
     items = sorted(ITEMS.values(), key=lambda it: it["id"])          # not in publication order
-    pages = fixture_pages(items)
+    pages = story_pages(items)
     for i in range(0, len(pages), 4):
         wh.load(f"run-{i}", [], pages[i:i + 4], ["log"])
     _, rows = wh.query("SELECT a.url, sa.story_id FROM story_articles sa JOIN articles a USING (article_id)")

@@ -6,10 +6,12 @@ from datetime import date, datetime, timedelta, timezone
 
 import duckdb
 import pytest
+from builders import feed_fetch, page
 
 from extractors.models import KST, AllianceEvent, PageRecord
-from warehouse import (SCHEMA_VERSION, NotAWarehouse, SchemaTooNew, Warehouse, WarehouseError, format_alliance_timeline)
-from warehouse.samples import feed_fetch, page
+from radar.render import format_alliance_timeline
+from settings import WarehouseSettings
+from warehouse import SCHEMA_VERSION, NotAWarehouse, SchemaTooNew, Warehouse, WarehouseError
 from warehouse.schema import APP_ID, apply_migrations
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=KST)
@@ -25,7 +27,7 @@ def digest(path) -> str:
 
 @pytest.fixture
 def wh(tmp_path):
-    w = Warehouse(tmp_path / "data" / "radar.duckdb", lock_wait_seconds=5)
+    w = Warehouse(tmp_path / "data" / "radar.duckdb", WarehouseSettings(lock_wait_seconds=5))
     assert w.migrate() == SCHEMA_VERSION
     return w
 
@@ -242,7 +244,7 @@ def test_views_members_and_timeline(wh):
     _, rows = wh.query("SELECT alliance, event, event_date FROM alliance_events ORDER BY article_id")
     assert (None, "mou", date(2021, 1, 5)) in rows and ("AI 원팀", "joined", None) in rows
     tl = wh.alliance_timeline()
-    assert [m["org"] for m in tl[0]["members"]][:3] == sorted(["KT", "현대중공업그룹", "KAIST"])
+    assert [m.org for m in tl[0].members][:3] == sorted(["KT", "현대중공업그룹", "KAIST"])
     text = format_alliance_timeline(tl)
     assert "AI 원팀" in text and "2020-09-30  LG" in text
     _, rows = wh.query("SELECT org_a, org_b, articles FROM org_network WHERE org_a = 'KAIST' AND org_b = 'KT'")
@@ -260,15 +262,15 @@ def test_reprocess_updates_rows_in_place_without_network(wh):
 
     # "the new extractor": works only from the stored raw HTML
     raw = list(wh.raw_pages())
-    assert len(raw) == 4 and all(isinstance(r["raw_html"], bytes) for r in raw)
+    assert len(raw) == 4 and all(isinstance(r.raw_html, bytes) for r in raw)
+    assert all(r.entry.title == "제목" and r.outlet_hint == "테스트일보" for r in raw)   # the feed item came back
     new_pages = []
     for r in raw:
-        text = r["raw_html"].decode()
-        alliance = "bad" in r["url"]                           # the new extractor finds an article here
+        text = r.raw_html.decode()
+        alliance = "bad" in r.url                              # the new extractor finds an article here
         body = text.split("<p>")[1].split("</p>")[0].replace(" 메뉴 광고", "")
-        new_pages.append(page(r["url"], body=body, title=r["entry"].title if r["entry"] else "AI",
-                              published_at=r["entry"].published_at if r["entry"] else T0,
-                              fetched_at=r["fetched_at"], feed_url=r["feed_url"], raw_html=None,
+        new_pages.append(page(r.url, body=body, title=r.entry.title, published_at=r.entry.published_at,
+                              fetched_at=r.fetched_at, feed_url=r.feed_url, raw_html=None,
                               extractor_version="x-2.0", is_alliance=alliance,
                               orgs=["KT", "마이크로소프트"] if alliance else [], event="mou" if alliance else None))
     c = wh.reprocess(new_pages)
@@ -290,26 +292,26 @@ def test_reprocess_updates_rows_in_place_without_network(wh):
 
 
 def test_raw_pages_since_and_prune(tmp_path):
-    w = Warehouse(tmp_path / "r.duckdb", raw_html_retention_days=30)
+    w = Warehouse(tmp_path / "r.duckdb", WarehouseSettings(raw_html_retention_days=30))
     now = datetime.now(KST)
     old = page("https://o.example/old", body="오래된", fetched_at=now - timedelta(days=40))
     new = page("https://o.example/new", body="새", fetched_at=now - timedelta(days=1))
     w.load("r", [], [old, new], [])
-    assert [r["url"] for r in w.raw_pages(since=(now - timedelta(days=5)).date())] == ["https://o.example/new"]
+    assert [r.url for r in w.raw_pages(since=(now - timedelta(days=5)).date())] == ["https://o.example/new"]
     assert w.prune_raw_html() == 1
-    assert [r["url"] for r in w.raw_pages()] == ["https://o.example/new"]
+    assert [r.url for r in w.raw_pages()] == ["https://o.example/new"]
     assert count(w, "articles") == 2                           # articles stay; only raw HTML goes
-    assert Warehouse(tmp_path / "r.duckdb", raw_html_retention_days=0).prune_raw_html() == 0
+    assert Warehouse(tmp_path / "r.duckdb", WarehouseSettings(raw_html_retention_days=0)).prune_raw_html() == 0
 
 
-def test_raw_pages_iterates_in_chunks(wh, monkeypatch):
-    import warehouse.store as store
-    monkeypatch.setattr(store, "RAW_CHUNK", 7)
+def test_raw_pages_iterates_in_chunks(tmp_path):
+    wh = Warehouse(tmp_path / "r.duckdb", WarehouseSettings(raw_pages_per_chunk=7))
     pages = [page(f"https://c.example/{i}", body=f"본문 {i}", fetched_at=T0 + timedelta(minutes=i % 5))
              for i in range(23)]
     wh.load("r", [], pages, [])
-    urls = [r["url"] for r in wh.raw_pages()]
-    assert sorted(urls) == sorted(p.url for p in pages) and len(urls) == 23
+    urls = [r.url for r in wh.raw_pages()]
+    # four chunks of at most 7, oldest first; pages fetched at the same instant are ordered by URL across chunks
+    assert urls == [p.url for p in sorted(pages, key=lambda p: (p.fetched_at, p.url))]
 
 
 def test_export_parquet_round_trips_row_counts(wh, tmp_path):

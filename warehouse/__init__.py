@@ -1,35 +1,18 @@
 """DuckDB warehouse for alliance-radar: versioned schema, Arrow loads in one short transaction,
-story clustering, alert outbox, Parquet export. Never fetches; never imports Prefect or httpx."""
+story clustering, alert outbox, Parquet export. Never fetches; never imports Prefect or httpx.
+
+``Warehouse`` (store.py) is the facade; what it hands out are the typed records of records.py."""
+from .clustering import DEFAULT_PARAMS, StoryParams
+from .connection import read_only_connection
+from .errors import DatabaseBusy, NotAWarehouse, QueryError, SchemaTooNew, WarehouseError
+from .records import AllianceTimeline, Delivery, Member, PendingAlert, RawPage, StoryArticle, StoryRow
+from .rows import alert_id_for, article_id_for
 from .schema import SCHEMA_VERSION, VIEW_NAMES
-from .store import (
-    DatabaseBusy,
-    NotAWarehouse,
-    QueryError,
-    SchemaTooNew,
-    Warehouse,
-    WarehouseError,
-    alert_id_for,
-    article_id_for,
-    read_only_connection,
-)
-from .stories import DEFAULT_PARAMS, StoryParams
+from .store import Warehouse
 
 __all__ = [
-    "SCHEMA_VERSION", "VIEW_NAMES", "DatabaseBusy", "NotAWarehouse", "QueryError", "SchemaTooNew", "Warehouse", "WarehouseError",
-    "alert_id_for", "article_id_for", "read_only_connection", "DEFAULT_PARAMS", "StoryParams",
-    "format_alliance_timeline",
+    "SCHEMA_VERSION", "VIEW_NAMES", "DEFAULT_PARAMS", "StoryParams", "Warehouse", "read_only_connection",
+    "DatabaseBusy", "NotAWarehouse", "QueryError", "SchemaTooNew", "WarehouseError",
+    "AllianceTimeline", "Delivery", "Member", "PendingAlert", "RawPage", "StoryArticle", "StoryRow",
+    "alert_id_for", "article_id_for",
 ]
-
-
-def format_alliance_timeline(timeline: list[dict]) -> str:
-    """Text for `radar alliances`: each alliance with its members in joining order."""
-    if not timeline:
-        return "No alliances in the database yet."
-    lines = []
-    for a in timeline:
-        lines.append(f"{a['alliance']}  (since {a['first_seen']}, {len(a['members'])} members)")
-        for m in a["members"]:
-            src = f"  [{m['outlet']}] {m['title']}" if m.get("title") else ""
-            lines.append(f"  {m['joined_on']}  {m['org']}{src}")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"

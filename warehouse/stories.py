@@ -1,223 +1,121 @@
-"""Story clustering: articles from different outlets about the same event form one story.
+"""Story assignment inside a load: each touched alliance article joins a story or starts one (and its alerts).
 
-Two signals, either one is enough:
-
-* near-duplicate text - syndicated copies and light rewrites of one wire report. MinHash of
-  character 3-shingles (``extractors.similarity``) and a datasketch ``MinHashLSH`` index find
-  candidates; a candidate joins when the estimated Jaccard similarity is >= ``near_dup`` and the
-  articles were published within ``near_dup_days``.
-* same event - independent write-ups of one announcement share little text but the classifier
-  gives them the same parties, event type and date: organisations overlap strongly, the event
-  types and alliances agree (or one is unknown), event/published dates are within ``event_days``,
-  and the texts share at least a little (``min_text``). This keeps "the same two companies in a
-  different event weeks later" (date), and "the same companies, different kind of news the same
-  week" (event type), apart.
-
-An article joins the story of its best-scoring match (single link); otherwise it starts a story.
-
-Cost: the warehouse only hands this index the stories' articles published within
-``window_days`` of the new articles (``StoryIndex.window``), so each load costs
-O(new articles x articles in their window), whatever the size of the archive.
+The matching itself is pure and lives in ``warehouse/clustering.py``; this module is its database side:
+store the articles' sketches and event signals, read the stories' members published within the
+window around the new articles, assign, write ``stories`` / ``story_articles``, and hand the new
+stories to the outbox (``outbox.create_alerts``) in the same transaction. Articles that stopped being
+alliance news leave their story; its pending alerts are cancelled when no alliance article is left.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
+import pyarrow as pa
 
 from extractors import similarity
+from extractors.models import KST
+
+from . import outbox
+from .clustering import StoryDoc, StoryIndex, StoryParams
+from .rows import SKETCH_COLS, STR, STRS, TS, arrow_table, kst_date, registered
+
+STORY_COLS = [("story_id", STR), ("lead_article_id", STR), ("title", STR), ("url", STR), ("outlet", STR),
+              ("alliance", STR), ("event", STR), ("event_date", pa.date32()), ("orgs", STRS),
+              ("first_published_at", TS), ("created_at", TS), ("run_id", STR)]
+MEMBER_COLS = [("article_id", STR), ("story_id", STR), ("similarity", pa.float64()), ("reason", STR),
+               ("joined_at", TS), ("run_id", STR)]
 
 
-@dataclass(frozen=True, slots=True)
-class StoryParams:
-    near_dup: float = 0.4         # estimated Jaccard of char-3 shingles for a near-duplicate
-    near_dup_days: int = 7        # near-duplicates published this far apart still join
-    lsh_threshold: float = 0.3    # LSH candidate threshold (below near_dup: recall first, then verify)
-    event_days: int = 3           # same-event: dates within this many days
-    min_org_overlap: float = 0.6  # |A & B| / min(|A|, |B|)
-    min_text: float = 0.03        # same-event: some shared text (names, figures) still required
-    window_days: int = 7          # how far around a new article stored articles are considered
-
-    @property
-    def window(self) -> int:
-        return max(self.window_days, self.near_dup_days, self.event_days)
-
-
-DEFAULT_PARAMS = StoryParams()
-
-# event types that describe the same kind of news (an MOU is often reported as "joined")
-_COMPATIBLE = {frozenset({"joined", "mou"}), frozenset({"founded", "joined"}), frozenset({"founded", "mou"}),
-               frozenset({"mou", "joint_research"})}
-
-
-@dataclass(slots=True)
-class StoryDoc:
-    article_id: str
-    pub_date: date
-    sketch: np.ndarray                     # uint32[NUM_PERM]
-    orgs: frozenset[str] = frozenset()
-    alliance: str | None = None
-    event: str | None = None
-    event_date: date | None = None
-    story_id: str | None = None            # set once assigned
-    published_at: datetime | None = None   # orders a batch (the earliest article leads its story)
-
-
-@dataclass(slots=True)
-class Match:
-    story_id: str
-    article_id: str                        # the member it matched best
-    score: float
-    reason: str                            # near_duplicate | same_event
-    text: float = 0.0
-    org_overlap: float = 0.0
-
-
-def org_overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
-
-
-def events_compatible(a: str | None, b: str | None) -> bool:
-    if a is None or b is None or a == b:
-        return True
-    if "other" in (a, b):
-        return True
-    return frozenset({a, b}) in _COMPATIBLE
-
-
-def compare(new: StoryDoc, old: StoryDoc, params: StoryParams = DEFAULT_PARAMS) -> Match | None:
-    """Does ``new`` belong to ``old``'s story? Returns the match or None."""
-    days = abs((new.pub_date - old.pub_date).days)
-    text = similarity.estimated_jaccard(new.sketch, old.sketch)
-    if text >= params.near_dup and days <= params.near_dup_days:
-        return Match(old.story_id or old.article_id, old.article_id, 1.0 + text, "near_duplicate", text)
-    if days > params.event_days + 1:          # +1: a story published late in the evening, copied next morning
-        return None
-    if new.event_date and old.event_date and abs((new.event_date - old.event_date).days) > params.event_days:
-        return None
-    if new.alliance and old.alliance and new.alliance != old.alliance:
-        return None
-    if not events_compatible(new.event, old.event):
-        return None
-    ov = org_overlap(new.orgs, old.orgs)
-    shared = len(new.orgs & old.orgs)
-    named_same = bool(new.alliance and new.alliance == old.alliance)
-    same_type = bool(new.event and new.event == old.event)
-    # one shared party is enough only when it is all one side names (a classifier that missed the
-    # other party) and the alliance name or the event type agrees
-    if ov < params.min_org_overlap or not (shared >= 2 or (shared >= 1 and (named_same or (ov >= 1.0 and same_type)))):
-        return None
-    if text < params.min_text:
-        return None
-    score = 0.5 * ov + text + (0.2 if same_type else 0.0) + (0.1 if named_same else 0.0)
-    return Match(old.story_id or old.article_id, old.article_id, score, "same_event", text, ov)
+def assign_stories(con, run_id: str | None, touched: list[dict], channels: list[str], now: datetime,
+                   counts: dict, params: StoryParams) -> None:
+    """``touched``: article rows written by this load (new or changed). Updates ``counts``:
+    stories_new, stories_joined, alerts_created, stories_window (stored articles compared)."""
+    if not touched:
+        return
+    ids = [r["article_id"] for r in touched]
+    # articles that are no longer alliance leave their story (sent alerts stay as history)
+    gone = [r["article_id"] for r in touched if not r["is_alliance"]]
+    if gone:
+        con.execute("DELETE FROM story_articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))", [gone])
+        con.execute("DELETE FROM article_sketches WHERE article_id IN (SELECT unnest(?::VARCHAR[]))", [gone])
+        outbox.cancel_alerts_of_dropped_stories(con)
+    alliance = [r for r in touched if r["is_alliance"]]
+    if not alliance:
+        return
+    docs = []
+    for r in alliance:
+        pub = r["published_date"] or kst_date(r["fetched_at"]) or now.astimezone(KST).date()
+        r["pub_date"] = pub
+        docs.append(StoryDoc(article_id=r["article_id"], pub_date=pub, sketch=r["sketch"],
+                             orgs=frozenset(r["story_orgs"]), alliance=r["alliance"], event=r["event"],
+                             event_date=r["event_date"], published_at=r["published_at"]))
+    sk = [{"article_id": r["article_id"], "pub_date": r["pub_date"], "sketch_version": similarity.SKETCH_VERSION,
+           "sketch": r["sketch"].tolist(), "orgs": r["story_orgs"], "alliance": r["alliance"],
+           "event": r["event"], "event_date": r["event_date"]} for r in alliance]
+    with registered(con, "in_sk", arrow_table(sk, SKETCH_COLS)):
+        con.execute("INSERT OR REPLACE INTO article_sketches BY NAME SELECT * FROM in_sk")
+    in_story = {r[0] for r in con.execute(
+        "SELECT article_id FROM story_articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
+        [ids]).fetchall()}
+    docs = [d for d in docs if d.article_id not in in_story]
+    if not docs:
+        return
+    stored = _stored_window(con, docs, params.window)
+    counts["stories_window"] = counts.get("stories_window", 0) + len(stored)
+    index = StoryIndex(stored, params)
+    by_id = {r["article_id"]: r for r in alliance}
+    new_stories, members = [], []
+    for doc, match in index.assign(docs):
+        r = by_id[doc.article_id]
+        if match is None:
+            new_stories.append({
+                "story_id": doc.story_id, "lead_article_id": doc.article_id, "title": r["title"], "url": r["url"],
+                "outlet": r["outlet"], "alliance": r["alliance"], "event": r["event"],
+                "event_date": r["event_date"], "orgs": r["story_orgs"], "first_published_at": r["published_at"],
+                "created_at": now, "run_id": run_id})
+            members.append({"article_id": doc.article_id, "story_id": doc.story_id, "similarity": None,
+                            "reason": "lead", "joined_at": now, "run_id": run_id})
+        else:
+            members.append({"article_id": doc.article_id, "story_id": match.story_id,
+                            "similarity": round(match.score, 4), "reason": match.reason, "joined_at": now,
+                            "run_id": run_id})
+            counts["stories_joined"] += 1
+    if new_stories:
+        # a story may already exist under this id (its lead left it and came back): reuse it
+        with registered(con, "in_st", arrow_table(new_stories, STORY_COLS)):
+            fresh = con.execute("SELECT count(*) FROM in_st WHERE story_id NOT IN (SELECT story_id FROM stories)"
+                                ).fetchall()[0][0]
+            con.execute("INSERT OR IGNORE INTO stories BY NAME SELECT * FROM in_st")
+        counts["stories_new"] += int(fresh)
+    if members:
+        with registered(con, "in_sa", arrow_table(members, MEMBER_COLS)):
+            con.execute("INSERT OR REPLACE INTO story_articles BY NAME SELECT * FROM in_sa")
+            # a story's first publication is its earliest member's
+            con.execute("""
+                UPDATE stories SET first_published_at = m.first_pub FROM (
+                    SELECT sa.story_id, min(a.published_at) AS first_pub FROM story_articles sa
+                    JOIN articles a USING (article_id)
+                    WHERE sa.story_id IN (SELECT story_id FROM in_sa) GROUP BY sa.story_id) m
+                WHERE stories.story_id = m.story_id
+                  AND m.first_pub < coalesce(stories.first_published_at, TIMESTAMPTZ '9999-01-01')""")
+    counts["alerts_created"] += outbox.create_alerts(con, [s["story_id"] for s in new_stories], channels, now,
+                                                     run_id)
 
 
-class StoryIndex:
-    """In-memory index over the articles already in stories (a bounded window of them)."""
-
-    def __init__(self, docs: Iterable[StoryDoc] = (), params: StoryParams = DEFAULT_PARAMS):
-        self.params = params
-        self.docs: dict[str, StoryDoc] = {}
-        self._lsh = similarity.make_lsh(params.lsh_threshold)
-        self._by_org: dict[str, set[str]] = defaultdict(set)
-        for d in docs:
-            self.add(d)
-
-    def add(self, doc: StoryDoc) -> None:
-        if doc.article_id in self.docs:
-            return
-        if doc.story_id is None:
-            raise ValueError("only documents with a story go into the index")
-        self.docs[doc.article_id] = doc
-        if not similarity.is_empty_sketch(doc.sketch):
-            self._lsh.insert(doc.article_id, similarity.from_sketch(doc.sketch), check_duplication=False)
-        for org in doc.orgs:
-            self._by_org[org].add(doc.article_id)
-
-    def candidates(self, doc: StoryDoc) -> set[str]:
-        found: set[str] = set()
-        if not similarity.is_empty_sketch(doc.sketch) and self.docs:
-            found.update(self._lsh.query(similarity.from_sketch(doc.sketch)))
-        for org in doc.orgs:
-            found.update(self._by_org.get(org, ()))
-        found.discard(doc.article_id)
-        return found
-
-    def best_match(self, doc: StoryDoc) -> Match | None:
-        best: Match | None = None
-        for aid in self.candidates(doc):
-            m = compare(doc, self.docs[aid], self.params)
-            if m and (best is None or m.score > best.score or (m.score == best.score and m.story_id < best.story_id)):
-                best = m
-        return best
-
-    def assign(self, docs: Iterable[StoryDoc], new_story_id=lambda d: "s" + d.article_id
-               ) -> list[tuple[StoryDoc, Match | None]]:
-        """Assign each new doc (oldest first) to an existing story or a new one; new docs join the
-        index as they go, so later articles of the same batch can join earlier ones. Returns
-        (doc, match) pairs; match None means the doc started a new story (doc.story_id is set)."""
-        out = []
-        def order(d: StoryDoc):
-            ts = d.published_at.timestamp() if d.published_at else datetime.combine(
-                d.pub_date, datetime.min.time(), timezone.utc).timestamp()
-            return (d.pub_date, ts, d.article_id)
-
-        for doc in sorted(docs, key=order):
-            if doc.article_id in self.docs:
-                continue
-            m = self.best_match(doc)
-            doc.story_id = m.story_id if m else new_story_id(doc)
-            self.add(doc)
-            out.append((doc, m))
-        return out
-
-
-def cluster(docs: Iterable[StoryDoc], params: StoryParams = DEFAULT_PARAMS) -> dict[str, str]:
-    """Cluster a set of documents from scratch: article_id -> story_id."""
-    index = StoryIndex(params=params)
-    return {d.article_id: d.story_id for d, _ in index.assign(list(docs))}
-
-
-def pairwise_scores(gold: dict[str, str], predicted: dict[str, str]) -> dict:
-    """Pairwise precision/recall/F1: a pair of articles is positive when both are in one cluster."""
-    ids = sorted(gold)
-    tp = fp = fn = 0
-    for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
-            same_gold = gold[a] == gold[b]
-            same_pred = predicted.get(a) is not None and predicted.get(a) == predicted.get(b)
-            if same_pred and same_gold:
-                tp += 1
-            elif same_pred:
-                fp += 1
-            elif same_gold:
-                fn += 1
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"pairs_tp": tp, "pairs_fp": fp, "pairs_fn": fn,
-            "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
-
-
-def doc_orgs(relevance) -> frozenset[str]:
-    """The organisations that identify an article's event: the main event's parties when the
-    classifier found one, else every resolved organisation it mentions."""
-    if relevance is None:
-        return frozenset()
-    main = None
-    for ev in relevance.events or []:
-        if ev.event == relevance.event and ev.alliance == relevance.alliance:
-            main = ev
-            break
-    if main is None and relevance.events:
-        main = relevance.events[0]
-    if main is not None and main.orgs:
-        return frozenset(main.orgs)
-    resolved = [o.name for o in relevance.orgs if o.resolved]
-    return frozenset(resolved or [o.name for o in relevance.orgs])
+def _stored_window(con, docs: list[StoryDoc], window: int) -> list[StoryDoc]:
+    """Story members published within ``window`` days of a new article (sketches of other parameters
+    are not comparable and are skipped; reprocess recomputes them)."""
+    days = sorted({d.pub_date + timedelta(days=k) for d in docs for k in range(-window, window + 1)})
+    cur = con.execute("""
+        SELECT s.article_id, s.pub_date, s.sketch, s.orgs, s.alliance, s.event, s.event_date, sa.story_id,
+               s.sketch_version
+        FROM article_sketches s JOIN story_articles sa USING (article_id)
+        WHERE s.pub_date IN (SELECT unnest(?::DATE[]))""", [days])
+    stored = []
+    for aid, pub, sketch, orgs, al, ev, evd, sid, sv in cur.fetchall():
+        if sv != similarity.SKETCH_VERSION:
+            continue
+        stored.append(StoryDoc(aid, pub, np.asarray(sketch, dtype=np.uint32), frozenset(orgs or []), al, ev, evd,
+                               story_id=sid))
+    return stored

@@ -1,15 +1,12 @@
-"""Small builders of FeedFetch / PageRecord values for tests, benchmarks and demos.
-
-They construct the extractor and classifier outputs directly (Article, Relevance), so the
-warehouse can be exercised without fetching or extracting anything.
-"""
+"""Builders of the values the warehouse takes and hands out, for tests: a fetched page as the extractors
+and the classifier would leave it (no fetching, no extracting), a feed poll, a pending alert, a story row.
+The syndicated-rewrites set and its pages come from radar.bench_stories (the benchmark owns that data)."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from extractors.models import KST, AllianceEvent, Article, FeedEntry, FeedFetch, OrgRef, PageRecord, Relevance
+from warehouse import PendingAlert, StoryRow
 
 
 def feed_fetch(feed_url: str, *, status: str = "ok", fetched_at: datetime | None = None, outlet: str | None = None,
@@ -53,27 +50,24 @@ def page(url: str, *, body: str = "본문", title: str | None = "제목", outlet
                       relevance=rel)
 
 
-FIXTURE_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "stories"
+def pending_alert(alert_id: str = "a1", *, channel: str | None = "log", title: str | None = "제목",
+                  url: str | None = "https://example.kr/1", outlet: str | None = None, outlets: tuple[str, ...] = (),
+                  outlet_count: int = 0, alliance: str | None = None, event: str | None = None,
+                  event_date: date | None = None, orgs: tuple[str, ...] = (),
+                  first_published_at: datetime | None = None) -> PendingAlert:
+    return PendingAlert(alert_id=alert_id, story_id="s-" + alert_id, channel=channel, attempts=0, last_error=None,
+                        created_at=None, title=title, url=url, outlet=outlet, outlets=tuple(outlets),
+                        outlet_count=outlet_count, article_count=max(1, outlet_count), alliance=alliance,
+                        event=event, event_date=event_date, orgs=tuple(orgs), first_published_at=first_published_at,
+                        urls=(url,) if url else ())
 
 
-def load_story_fixture(path: str | Path | None = None) -> list[dict]:
-    """Articles of the syndicated-rewrites set: dicts with id, story (gold label), outlet, title,
-    body, published_at (datetime), alliance, event, event_date (date|None), orgs."""
-    path = Path(path) if path else FIXTURE_DIR
-    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
-    items = []
-    for f in files:
-        for it in json.loads(f.read_text(encoding="utf-8"))["articles"]:
-            it = dict(it)
-            it["published_at"] = datetime.fromisoformat(it["published_at"])
-            it["event_date"] = date.fromisoformat(it["event_date"]) if it.get("event_date") else None
-            items.append(it)
-    return items
-
-
-def fixture_pages(items: list[dict], *, feed_url: str = "https://feeds.example/rss") -> list[PageRecord]:
-    """PageRecords for fixture items (all alliance-relevant, as the classifier would say)."""
-    return [page(f"https://{it['outlet_host']}/news/{it['id']}", body=it["body"], title=it["title"],
-                 outlet=it["outlet"], published_at=it["published_at"], feed_url=feed_url, is_alliance=True,
-                 score=0.9, orgs=it["orgs"], alliance=it.get("alliance"), event=it.get("event"),
-                 event_date=it.get("event_date")) for it in items]
+def story_row(alert: PendingAlert, **changes) -> StoryRow:
+    """The story an alert is about, as alliance_stories shows it."""
+    fields = dict(story_id=alert.story_id, title=alert.title, url=alert.url, outlet=alert.outlet,
+                  alliance=alert.alliance, event=alert.event, event_date=alert.event_date, orgs=alert.orgs,
+                  first_published_at=alert.first_published_at, last_published_at=alert.first_published_at,
+                  article_count=alert.article_count, outlet_count=alert.outlet_count, outlets=alert.outlets,
+                  urls=alert.urls, created_at=datetime(2024, 1, 1, tzinfo=KST), alerted=False)
+    fields.update(changes)
+    return StoryRow(**fields)

@@ -1,0 +1,175 @@
+"""Is this article AI-alliance news, who are the parties, which alliance, what happened, when?
+
+The scorer is explainable: every article gets a handful of features (AI subject, tie cues, parties in
+the tie sentences, named alliance, and negative cues for politics, non-AI MOUs, one-company launches and
+education events), weighted by position (title and lead weigh more than the tail) and combined by a
+logistic model. ``Relevance.evidence`` keeps the matched cues, the decisive sentence, the reasons, the
+features and their contributions, so an analyst can see why.
+
+The package, by stage (``classify`` below runs them in this order):
+
+* ``sentences``     text -> cleaned sentences with kind (title/head/body), position weight and flags
+* ``features``      cues per sentence -> the rule signals as a named feature dict, cues, reasons
+* ``model``         features -> (probability, per-feature parts), behind ``score(features)``
+* ``organisations`` known (gazetteer) and unresolved (Kiwi, lists, suffixes) organisations; side mentions
+* ``events``        the main event's type, its alliance (known or a new name) and its date
+* ``membership``    the parties of the main event and the membership background sentences show
+* ``lexicon``       the words all stages read: ``lexicon.toml`` (+ ``RADAR_LEXICON`` files), compiled once
+
+``classifier_version()`` names what decided a score: the code version, the digest of the lexicon files in
+force and the model's version; ``extractors.pipeline`` stores it with each article's extractor version.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date, datetime
+
+from ..dates import DateResolver
+from ..gazetteer import Gazetteer, get_gazetteer
+from ..models import AllianceEvent, OrgRef, Relevance
+from .events import event_type, main_alliance, pick_date, sentence_event
+from .features import Analysis, analyse, extract_features, gate
+from .lexicon import Lexicon, LexiconError, get_lexicon
+from .membership import background_events, dedupe, parties
+from .model import BIAS, WEIGHTS, default_model, score
+from .organisations import add_unresolved
+from .sentences import SCORED_CHARS
+
+__all__ = ["classify", "classifier_version", "relevance_to_json", "get_lexicon", "Lexicon", "LexiconError",
+           "CLASSIFIER_VERSION", "SCORED_CHARS", "WEIGHTS", "BIAS"]
+
+CLASSIFIER_VERSION = "rel-2025.1"     # bump when a code change alters what the classifier decides
+
+_NO_GATE = "no AI cue together with a tie cue anywhere in the text"
+
+
+def classifier_version(lexicon: Lexicon | None = None) -> str:
+    """Code version + digest of the lexicon files in force + model version ("rel-2025.1+2f6a511b+hand-set"):
+    a change of any of them changes the version stored with each score."""
+    lex = lexicon or get_lexicon()
+    return f"{CLASSIFIER_VERSION}+{lex.digest}+{default_model().version}"
+
+
+def classify(title: str, text: str, published_at: date | datetime | str | None = None, *,
+             threshold: float = 0.5, gazetteer: Gazetteer | None = None,
+             lexicon: Lexicon | None = None) -> Relevance:
+    """Score one article (title + body text) for AI-alliance news and extract parties and events.
+    ``gazetteer`` and ``lexicon`` default to the process-wide ones (data files plus RADAR_GAZETTEER /
+    RADAR_LEXICON)."""
+    gz = gazetteer or get_gazetteer()
+    lex = lexicon or get_lexicon()
+    title = title or ""
+    text = text or ""
+    if not title.strip() and not text.strip():
+        return Relevance(False, 0.0, evidence={"cues": [], "sentence": "", "reasons": ["empty text"],
+                                               "features": {}, "score_parts": {},
+                                               "classifier_version": classifier_version(lex)})
+    truncated = len(text) > SCORED_CHARS
+    passed = gate(title, text, lex)
+    an, resolver = analyse(title, text, published_at, gz, lex)
+    prob, parts = score(an.features)
+    if not passed:
+        prob = min(prob, 0.05)
+        an.reasons.insert(0, _NO_GATE)
+
+    # unresolved organisations (Kiwi), only where it can matter
+    unresolved: dict[str, int] = {}
+    if passed and an.features.get("tie_ai", 0) > 0:
+        unresolved = add_unresolved(an.party_sents, gz, lex)
+        if unresolved:
+            an.features, an.cues, an.reasons, an.best, an.party_sents = extract_features(an.sents, gz, lex)
+            prob, parts = score(an.features)
+    is_alliance = passed and prob >= threshold
+
+    events, main_orgs, alliance, event, ev_date, date_ev = [], [], None, None, None, None
+    if passed and (is_alliance or prob >= 0.2):
+        events, main_orgs, alliance, event, ev_date, date_ev = _describe(an, gz, lex, resolver)
+
+    # OrgRefs: every organisation mentioned, parties first
+    counts: Counter = Counter()
+    resolved_flag: dict[str, bool] = {}
+    for s in an.sents:
+        for _, _, name, res in s.orgs:
+            counts[name] += 1
+            resolved_flag[name] = resolved_flag.get(name, False) or res
+    ordered = list(dict.fromkeys(main_orgs + [n for n, _ in counts.most_common()]))
+    orgs = []
+    for name in ordered:
+        org = gz.orgs.get(name)
+        orgs.append(OrgRef(name=name, resolved=bool(org) and resolved_flag.get(name, True),
+                           org_type=org.type if org else None, mentions=max(1, counts.get(name, 0))))
+
+    best = an.best
+    evidence = {
+        "cues": an.cues,
+        "sentence": best.text if best else "",
+        "sentence_position": (best.kind if best else None) if (best is None or best.order < 0) else f"body#{best.order + 1}",
+        "reasons": an.reasons,
+        "features": an.features,
+        "score_parts": parts,
+        "parties": main_orgs,
+        "unresolved": sorted(unresolved),
+        "date_expression": date_ev.to_json() if date_ev else None,
+        "alliance_resolved": an.alliance_resolved if (is_alliance and alliance) else None,
+        "threshold": threshold,
+        "classifier_version": classifier_version(lex),
+    }
+    if truncated:
+        evidence["truncated_at_chars"] = SCORED_CHARS
+    return Relevance(is_alliance=is_alliance, score=round(prob, 4), orgs=orgs if (passed and prob >= 0.2) else
+                     [o for o in orgs if o.resolved], alliance=alliance if is_alliance else None,
+                     event=event if is_alliance else None, event_date=ev_date if is_alliance else None,
+                     events=events if is_alliance else [], evidence=evidence)
+
+
+def _describe(an: Analysis, gz: Gazetteer, lex: Lexicon, resolver: DateResolver):
+    """The main event (type, alliance, parties, date) and the background membership events."""
+    sents = an.sents
+    party = an.party_sents or ([an.best] if an.best else [])
+    body = [s for s in sents if not s.caption and not s.metadata]
+    top = [s for s in body if s.kind in ("title", "head") or s.order < 6]
+    named = [m for s in top for m in s.alliances if any(gz.alliances[c].ai for c in m.candidates)]
+    n_alliances = len({m.candidates for m in named})
+
+    lead1 = [s for s in body if s.kind in ("title", "body")][:2]
+    event_texts = list(dict.fromkeys([s.text for s in lead1] + [s.text for s in party[:6] if s.orgs or s.alliances]))
+    event, cue = event_type(event_texts, n_alliances, lex)
+
+    all_orgs = {o[2] for s in sents for o in s.orgs}
+    ref_date = resolver.published
+    alliance, resolved_alliance = main_alliance(party, top, event, gz, lex, ref_date=ref_date, all_orgs=all_orgs)
+    orgs = parties(party, event, alliance, named, gz, lex, all_orgs)
+
+    date_cands = [s for s in party if sentence_event(s, lex) == event] + party
+    ev_date, date_ev = pick_date(date_cands, sents, lex)
+    evidence_sentence = next((s.text for s in party if cue and cue in s.text), party[0].text if party else "")
+    events = [AllianceEvent(alliance=alliance, event=event, event_date=ev_date, orgs=orgs, evidence=evidence_sentence)]
+    events += background_events(body, party, alliance, event, gz, lex, ref_date=ref_date, all_orgs=all_orgs,
+                                published_on=resolver.published if resolver.pub_precision == "day" else None)
+    an.alliance_resolved = (resolved_alliance if alliance else None)
+    return dedupe(events), orgs, alliance, event, ev_date, date_ev
+
+
+def _evidence_json(ev: dict) -> dict:
+    return json.loads(json.dumps(ev, ensure_ascii=False, default=lambda o: o.isoformat() if hasattr(o, "isoformat") else str(o)))
+
+
+def relevance_to_json(r: Relevance) -> dict:
+    """The JSON form ``radar classify`` writes: orgs are the parties' canonical names (for an alliance
+    article); every organisation found and every event are kept inside ``evidence``."""
+    evidence = _evidence_json(r.evidence)
+    evidence["org_refs"] = [{"name": o.name, "resolved": o.resolved, "type": o.org_type, "mentions": o.mentions}
+                            for o in r.orgs]
+    evidence["events"] = [{"alliance": e.alliance, "event": e.event,
+                           "event_date": e.event_date.isoformat() if e.event_date else None,
+                           "orgs": e.orgs, "evidence": e.evidence} for e in r.events]
+    return {
+        "is_alliance": r.is_alliance,
+        "score": r.score,
+        "orgs": list(r.evidence.get("parties") or []) if r.is_alliance else [],
+        "alliance": r.alliance,
+        "event": r.event,
+        "event_date": r.event_date.isoformat() if r.event_date else None,
+        "evidence": evidence,
+    }
