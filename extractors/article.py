@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from lxml import etree, html as lxml_html
 
@@ -460,9 +461,15 @@ def _byline_tiers(dom_paras: list[str], boxes: list[str], all_lines: list[str]) 
     return [t for t in tiers if t]
 
 
-def extract_article(data: bytes, *, url: str, http_charset: str | None = None) -> Article:
+def extract_article(data: bytes, *, url: str, http_charset: str | None = None,
+                    published_hint: datetime | None = None) -> Article:
     """Page bytes -> Article. Raises ``ExtractionError`` with reason empty / binary / not_html /
-    too_large / no_article."""
+    too_large / no_article.
+
+    ``published_hint`` is a date from outside the page (the feed item's). The page's own dates (JSON-LD,
+    meta tags, labelled stamps, the URL) still win over it, but htmldate's guess does not: its heuristics
+    can read a footer's "Copyright Since 1996" as the date, and a feed's date is better evidence. With a
+    hint and no date of the page's own, ``published_at`` stays None for the caller to fill."""
     data = _guard(data)
     text, _encoding = decode_html(data, http_charset)
     if not _HTML_HINT.search(text[:200_000]):
@@ -474,7 +481,8 @@ def extract_article(data: bytes, *, url: str, http_charset: str | None = None) -
 
     visible = " ".join(_VISIBLE_TEXT(tree)[:20000])
     # metadata first: the body step below prunes the tree (dates and bylines often sit in pruned boxes)
-    meta = extract_metadata(tree, pd, url, visible, visible[:5000], allow_slow=len(text) < SLOW_PATH_MAX_CHARS)
+    meta = extract_metadata(tree, pd, url, visible, visible[:5000],
+                            allow_slow=published_hint is None and len(text) < SLOW_PATH_MAX_CHARS)
     layout = outlets.layout_for(host, meta.published_at) if host else None
 
     byline_boxes: list[str] = []

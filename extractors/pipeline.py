@@ -8,6 +8,7 @@ lexicon change shows in the version history that `radar reprocess` writes.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from extractors.article import extract_article
 from extractors.decode import charset_from_content_type
@@ -16,12 +17,14 @@ from extractors.relevance import classifier_version, classify
 
 
 def extract_page(raw_html: bytes, *, url: str, content_type: str | None = None,
-                 max_bytes: int | None = None) -> Article:
+                 max_bytes: int | None = None, published_hint: datetime | None = None) -> Article:
     """The article in a page's bytes (charset from ``content_type``); ExtractionError when there is none.
-    ``max_bytes`` (the caller's setting, FetchSettings.max_page_bytes) refuses larger pages as too_large."""
+    ``max_bytes`` (the caller's setting, FetchSettings.max_page_bytes) refuses larger pages as too_large;
+    ``published_hint`` (the feed item's date) replaces htmldate's guess, see ``extract_article``."""
     if max_bytes is not None and len(raw_html) > max_bytes:
         raise ExtractionError("too_large", f"the page is {len(raw_html):,} bytes; the cap is {max_bytes:,}")
-    return extract_article(raw_html, url=url, http_charset=charset_from_content_type(content_type))
+    return extract_article(raw_html, url=url, http_charset=charset_from_content_type(content_type),
+                           published_hint=published_hint)
 
 
 def process_page(
@@ -36,7 +39,8 @@ def process_page(
 ) -> tuple[Article | None, Relevance | None, str | None]:
     """Return (article, relevance, error reason). Never raises on bad page bytes."""
     try:
-        article = extract_page(raw_html, url=url, content_type=content_type, max_bytes=max_bytes)
+        article = extract_page(raw_html, url=url, content_type=content_type, max_bytes=max_bytes,
+                               published_hint=entry.published_at if entry is not None else None)
     except ExtractionError as exc:
         return None, None, f"{exc.reason}: {exc}"
     article = _fill_from_feed(article, entry, outlet_hint)

@@ -237,3 +237,28 @@ def test_the_same_page_twice_in_one_process_gives_the_same_body():
     first = extract_article(data, url="https://www.example.co.kr/news/1").body
     second = extract_article(data, url="https://www.example.co.kr/news/1").body
     assert first == second
+
+
+_UNDATED = ("<html><head><meta charset='utf-8'><title>지역 병원, 진료 예약 챗봇 도입 : 온누리방송</title></head><body>"
+            "<div class='article'><h1>지역 병원, 진료 예약 챗봇 도입</h1>"
+            "<p>온누리시의 한 종합병원이 진료 예약을 돕는 챗봇을 들였다고 밝혔다. 환자는 전화 대신 메신저로 예약을 "
+            "바꿀 수 있다.</p><p>병원은 석 달 동안 시범 운영한 뒤 다른 진료과로 넓힐 계획이다. 안내는 누리집에 "
+            "올라와 있다.</p></div>"
+            "<footer><p>온누리방송 | 대표전화 000-0000</p><p>Copyright Since 1996 온누리방송 All rights reserved.</p>"
+            "</footer></body></html>").encode()
+
+
+def test_a_feed_date_beats_a_guess_read_from_the_footer():
+    """A page that states no date of its own: the feed item's date is used, never a year read off the
+    copyright footer by the heuristic search (which only runs when nothing better is known)."""
+    from extractors.models import FeedEntry
+    from extractors.pipeline import process_page
+    feed_date = datetime(2026, 3, 4, 9, 30, tzinfo=KST)
+    entry = FeedEntry(url="https://news.onnuri.example/a/77", title="지역 병원, 진료 예약 챗봇 도입",
+                      published_at=feed_date)
+    article, _, error = process_page(_UNDATED, url="https://news.onnuri.example/a/77", entry=entry, threshold=0.5)
+    assert error is None
+    assert article.published_at == feed_date
+    # the page alone, told the feed's date: nothing of its own, so nothing is guessed
+    assert extract_article(_UNDATED, url="https://news.onnuri.example/a/77",
+                           published_hint=feed_date).published_at is None
