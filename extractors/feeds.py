@@ -20,7 +20,6 @@ Size caps are the caller's (``max_bytes``; the flows pass FetchSettings.max_feed
 from __future__ import annotations
 
 import codecs
-import html
 import io
 import json
 import re
@@ -29,6 +28,8 @@ from html.entities import html5 as _HTML5_ENTITIES
 from urllib.parse import urlsplit
 
 import feedparser
+from bs4 import BeautifulSoup
+from bs4.exceptions import ParserRejectedMarkup
 
 from .dates import parse_datetime
 from .decode import charset_from_content_type, decode_html, sniff_declared_charset
@@ -186,13 +187,30 @@ def _looks_binary(text: str) -> bool:
 # text clean-up
 # --------------------------------------------------------------------------------------------
 
-_TAG = re.compile(r"<(?:!--.*?--|!\[CDATA\[|\]\]|/?[A-Za-z][^<>]*)>", re.S)
-_BLOCK_TAG = re.compile(r"<(?:br|/?p|/?div|/?li|/?tr|/?h[1-6])\b[^<>]*>", re.I)
-_SCRIPTS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_MARKUP = re.compile(r"<[A-Za-z!/?]|&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+# after the first round, text that decoded to "<...>" is markup only if it names an HTML tag: "<AI 원팀>" is a
+# Korean title in angle brackets, "<b>" is the publisher's markup escaped twice
+_ESCAPED_MARKUP = re.compile(r"</?(?:a|b|br|center|div|em|font|h[1-6]|i|img|li|ol|p|span|strong|table|tbody|td|"
+                             r"th|tr|u|ul|script|style|iframe|figure|figcaption)\b[^<>]*>|"
+                             r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});", re.I)
+_BLOCK_TAGS = ("br", "p", "div", "li", "tr", "td", "h1", "h2", "h3", "h4", "h5", "h6")
 _WS = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")   # e.g. a truncated "&#3" decodes to U+0003
 
 
-_ENTITY_LEFT = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+def _markup_to_text(text: str) -> str:
+    """One round of HTML fragment -> text through BeautifulSoup (lenient with the broken markup feeds carry).
+    Blocks and line breaks separate words; inline tags (Naver's <b> highlights) do not."""
+    try:
+        soup = BeautifulSoup(text, "html.parser")
+    except ParserRejectedMarkup:        # markup the parser refuses outright: keep the text as it came
+        return text
+    for el in soup.find_all(("script", "style")):
+        el.decompose()
+    for el in soup.find_all(_BLOCK_TAGS):
+        el.insert_before(" ")
+        el.insert_after(" ")
+    return soup.get_text()
 
 
 def _clean_text(value: str | None) -> str:
@@ -203,15 +221,11 @@ def _clean_text(value: str | None) -> str:
     if not value:
         return ""
     text = value
-    for _ in range(3):
-        if "<" in text:
-            text = _SCRIPTS.sub(" ", text)
-            text = _BLOCK_TAG.sub(" ", text)
-            text = _TAG.sub("", text)
-        if "&" not in text or not _ENTITY_LEFT.search(text):
+    for round_ in range(3):
+        if not (_MARKUP if round_ == 0 else _ESCAPED_MARKUP).search(text):
             break
-        text = html.unescape(text)
-    text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
+        text = _markup_to_text(text)
+    text = _CONTROL.sub("", text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", ""))
     return _WS.sub(" ", text).strip()
 
 

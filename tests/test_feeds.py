@@ -350,6 +350,20 @@ def test_double_escaped_markup_in_summary():
     assert e.summary == "본문 굵게"
 
 
+def test_summary_markup_as_a_reader_sees_it():
+    """Real feeds carry HTML fragments, often broken: inline highlights join the word they mark, blocks and
+    table cells separate words, scripts and comments vanish, Korean angle-bracket titles stay, and an
+    entity cut off by the publisher's truncation ("&#3...") leaves no control character behind."""
+    desc = ("<![CDATA[<div><p>KT<b>AI</b>원팀 소식</p><table><tr><td>1월</td><td>2월</td></tr></table>"
+            "<script>var x = 1;</script><!-- 광고 --><p>&lt;AI 원팀&gt; 합류 &#3...<a href='https://x.example/1'>더보기</a>"
+            "</p></div>]]>")
+    data = ('<rss version="2.0"><channel><title>t</title><item><title>KT<b>AI</b>원팀 &amp; R&amp;D</title>'
+            f'<link>https://x.example/1</link><description>{desc}</description></item></channel></rss>').encode()
+    e = parse_feed(data, feed_url="https://x.example/rss").entries[0]
+    assert e.title == "KTAI원팀 & R&D"
+    assert e.summary == "KTAI원팀 소식 1월 2월 <AI 원팀> 합류 ...더보기"
+
+
 # --------------------------------------------------------------------------- Google News
 
 def _gnews_id(url: str) -> str:
