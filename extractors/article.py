@@ -2,7 +2,7 @@
 
 Pipeline (pure, no network):
 
-1. guard the input: empty, binary, not HTML, larger than ``MAX_HTML_BYTES`` -> ``ExtractionError(reason)``;
+1. guard the input: empty, binary, not HTML, larger than the caller's ``max_bytes`` -> ``ExtractionError(reason)``;
 2. decode (``extractors.decode``: HTTP charset, BOM, meta, then detection; lying metas survive);
 3. parse with lxml (its depth limit bounds deeply nested markup);
 4. metadata (``extractors.metadata``);
@@ -34,10 +34,9 @@ from .models import Article, ExtractionError
 from .outlets import Layout, load_outlets
 from .urls import host_of
 
-__all__ = ["EXTRACTOR_VERSION", "MAX_HTML_BYTES", "extract_article", "clean_text"]
+__all__ = ["EXTRACTOR_VERSION", "extract_article", "clean_text"]
 
 EXTRACTOR_VERSION = "ko-2025.3"
-MAX_HTML_BYTES = 10_000_000          # larger pages fail fast with reason "too_large"
 MIN_BODY_CHARS = 40                  # shorter bodies are "no_article"
 SLOW_PATH_MAX_CHARS = 1_500_000      # bigger pages skip htmldate's date search (it costs seconds there)
 
@@ -59,7 +58,7 @@ _BYLINE_HINT = re.compile(r"기자|특파원|칼럼니스트|@")
 
 # ------------------------------------------------------------------------------------------ input guards
 
-def _guard(data) -> bytes:
+def _guard(data, max_bytes: int | None) -> bytes:
     if isinstance(data, str):
         data = data.encode("utf-8")
     if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -67,8 +66,8 @@ def _guard(data) -> bytes:
     data = bytes(data)
     if not data.strip():
         raise ExtractionError("empty", "the page is empty")
-    if len(data) > MAX_HTML_BYTES:
-        raise ExtractionError("too_large", f"the page is {len(data):,} bytes; the cap is {MAX_HTML_BYTES:,}")
+    if max_bytes is not None and len(data) > max_bytes:
+        raise ExtractionError("too_large", f"the page is {len(data):,} bytes; the cap is {max_bytes:,}")
     head = data[:4096]
     if head.startswith(_BINARY_MAGIC):
         raise ExtractionError("binary", "the bytes are a binary file (image, archive, PDF...), not a page")
@@ -462,15 +461,18 @@ def _byline_tiers(dom_paras: list[str], boxes: list[str], all_lines: list[str]) 
 
 
 def extract_article(data: bytes, *, url: str, http_charset: str | None = None,
-                    published_hint: datetime | None = None) -> Article:
+                    published_hint: datetime | None = None, max_bytes: int | None = None) -> Article:
     """Page bytes -> Article. Raises ``ExtractionError`` with reason empty / binary / not_html /
     too_large / no_article.
+
+    ``max_bytes`` is the caller's size cap (the flows and the CLI pass FetchSettings.max_page_bytes, the one
+    place it is set); larger pages fail fast with reason too_large before any parsing.
 
     ``published_hint`` is a date from outside the page (the feed item's). The page's own dates (JSON-LD,
     meta tags, labelled stamps, the URL) still win over it, but htmldate's guess does not: its heuristics
     can read a footer's "Copyright Since 1996" as the date, and a feed's date is better evidence. With a
     hint and no date of the page's own, ``published_at`` stays None for the caller to fill."""
-    data = _guard(data)
+    data = _guard(data, max_bytes)
     text, _encoding = decode_html(data, http_charset)
     if not _HTML_HINT.search(text[:200_000]):
         raise ExtractionError("not_html", "the bytes decode to text without HTML markup")

@@ -21,10 +21,8 @@ def extract_page(raw_html: bytes, *, url: str, content_type: str | None = None,
     """The article in a page's bytes (charset from ``content_type``); ExtractionError when there is none.
     ``max_bytes`` (the caller's setting, FetchSettings.max_page_bytes) refuses larger pages as too_large;
     ``published_hint`` (the feed item's date) replaces htmldate's guess, see ``extract_article``."""
-    if max_bytes is not None and len(raw_html) > max_bytes:
-        raise ExtractionError("too_large", f"the page is {len(raw_html):,} bytes; the cap is {max_bytes:,}")
     return extract_article(raw_html, url=url, http_charset=charset_from_content_type(content_type),
-                           published_hint=published_hint)
+                           published_hint=published_hint, max_bytes=max_bytes)
 
 
 def process_page(

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from extractors.article import EXTRACTOR_VERSION, MAX_HTML_BYTES, extract_article
+from extractors.article import EXTRACTOR_VERSION, extract_article
+from settings import FetchSettings
+
+MAX_PAGE_BYTES = FetchSettings().max_page_bytes
 from extractors.models import KST, ExtractionError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -134,11 +137,11 @@ def test_bad_input_is_a_typed_error(data, reason):
 
 
 def test_too_large_fails_fast():
-    data = b"<html><body>" + b"<p>" + "가".encode() * (MAX_HTML_BYTES // 2) + b"</p></body></html>"
-    assert len(data) > MAX_HTML_BYTES
+    data = b"<html><body>" + b"<p>" + "가".encode() * (MAX_PAGE_BYTES // 2) + b"</p></body></html>"
+    assert len(data) > MAX_PAGE_BYTES
     t0 = time.perf_counter()
     with pytest.raises(ExtractionError) as exc:
-        extract_article(data, url="https://www.example.co.kr/x")
+        extract_article(data, url="https://www.example.co.kr/x", max_bytes=MAX_PAGE_BYTES)
     assert exc.value.reason == "too_large"
     assert time.perf_counter() - t0 < 1.0
 
@@ -165,8 +168,8 @@ def test_page_of_many_megabytes_within_the_cap_is_bounded():
     para = "<p>" + "대용량 페이지 안에 들어 있는 기사 문단이다. 회사는 이렇게 밝혔다. " * 20 + "</p>"
     junk = "<div class='ad'>" + "<span>광고</span>" * 2000 + "</div>"
     data = ("<html><body><article>" + para * 3 + "</article>" + junk * 150 + "</body></html>").encode()
-    assert 3_000_000 < len(data) < MAX_HTML_BYTES
-    art = extract_article(data, url="https://www.example.co.kr/x")
+    assert 3_000_000 < len(data) < MAX_PAGE_BYTES
+    art = extract_article(data, url="https://www.example.co.kr/x", max_bytes=MAX_PAGE_BYTES)
     assert "대용량 페이지 안에" in art.body
 
 
