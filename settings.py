@@ -20,6 +20,8 @@ Environment variables:
                                (extractors/boilerplate.py), once per process, so worker processes see it
     RADAR_GAZETTEER            extra organisation / alliance files; read where the gazetteer loads
                                (extractors/gazetteer.py), once per process
+    RADAR_LEXICON              extra relevance cue words (TOML, the shape of lexicon.toml); read where the
+                               lexicon loads (extractors/relevance/lexicon.py), once per process
 
 Prefect's own variables set by ``set_prefect_defaults`` (unless already set) before Prefect is imported:
 PREFECT_SERVER_ANALYTICS_ENABLED=false and DO_NOT_TRACK=1 (no telemetry; offline it also logs DNS
