@@ -18,8 +18,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="alliance-radar: watch Korean tech news for AI alliances.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print measured figures.")
 sources_app = typer.Typer(no_args_is_help=True, help="The feed list.")
+train_app = typer.Typer(no_args_is_help=True, help="Rebuild the trained models from labelled data.")
 app.add_typer(bench_app, name="bench")
 app.add_typer(sources_app, name="sources")
+app.add_typer(train_app, name="train")
 
 DbOption = typer.Option(None, "--db", help="DuckDB file (default: $RADAR_DB or ./data/radar.duckdb)")
 SourcesOption = typer.Option(None, "--sources", help="sources TOML file (default: ./sources.toml)")
@@ -152,12 +154,14 @@ def extract(file_or_url: str, url: Optional[str] = typer.Option(None, "--url", h
 @app.command()
 def classify(threshold: Optional[float] = typer.Option(None, help="keep when score >= this (default from config)")):
     """Read JSON Lines {id, title, text, published_at?, url?} on stdin; write one verdict per line."""
-    from extractors.relevance import LexiconError, get_lexicon
+    from extractors.relevance import LexiconError, ModelError, get_lexicon
+    from extractors.relevance.model import default_model
     from radar.jsonl import classify_jsonl
     from settings import RelevanceSettings
     try:
-        get_lexicon()                 # a bad RADAR_LEXICON file fails once, not on every line
-    except LexiconError as exc:
+        get_lexicon()                 # a bad RADAR_LEXICON or model file fails once, not on every line
+        default_model()
+    except (LexiconError, ModelError) as exc:
         fail(str(exc), 2)
     limit = threshold if threshold is not None else RelevanceSettings().threshold
     for result in classify_jsonl(sys.stdin, threshold=limit):
@@ -290,10 +294,31 @@ def bench_extract_cmd(directory: Path):
 
 
 @bench_app.command("relevance")
-def bench_relevance_cmd(file: Path):
-    """Precision, recall, F1, misses with evidence, org-set F1 and event accuracy on labelled JSONL."""
-    from radar.bench_relevance import bench_relevance
-    bench_relevance(file, sys.stdout)
+def bench_relevance_cmd(files: Optional[list[Path]] = typer.Argument(None, help="labelled JSONL (default: "
+                                                                        "../shared/corpus/relevance train + dev)"),
+                        cv: Optional[bool] = typer.Option(None, "--cv/--no-cv", help="cross-validate (default: "
+                                                          "yes, unless one FILE is given: then the committed model)"),
+                        threshold: Optional[float] = typer.Option(None, help="default from config")):
+    """Relevance P/R/F1: grouped 5-fold cross-validation of the training (threshold curve, calibration, misses
+    with evidence, org-set F1), or the committed model on one labelled file."""
+    from radar.bench_relevance import bench_relevance, bench_relevance_cv
+    from radar.train import OWN_EXAMPLES, TrainingDataMissing, training_files
+    if not files:
+        try:
+            files = training_files()
+        except TrainingDataMissing as exc:
+            fail(f"{exc}; name labelled files: radar bench relevance FILE.jsonl ...", 2)
+    for f in files:
+        if not f.is_file():
+            fail(f"{f}: no such file", 2)
+    if cv is None:
+        cv = len(files) > 1
+    if cv:
+        bench_relevance_cv(files, sys.stdout, threshold=threshold, own_examples=OWN_EXAMPLES)
+    elif len(files) > 1:
+        fail("--no-cv reads one file (the committed model on it)", 2)
+    else:
+        bench_relevance(files[0], sys.stdout, threshold=threshold)
 
 
 @bench_app.command("stream")
@@ -308,6 +333,22 @@ def bench_stories_cmd(path: Optional[Path] = typer.Argument(None, help="rewrites
     """Pairwise precision/recall of story clustering on syndicated rewrites."""
     from radar.bench_stories import bench_stories
     bench_stories(path, sys.stdout)
+
+
+# --- training ------------------------------------------------------------------------------------
+
+@train_app.command("relevance")
+def train_relevance_cmd(out: Optional[Path] = typer.Option(None, "--out", help="model file to write (default: the "
+                                                           "committed extractors/relevance/model.json.gz)"),
+                        data: Optional[Path] = typer.Option(None, "--data", help="folder with train.jsonl and dev.jsonl "
+                                                            "(default: ../shared/corpus/relevance)")):
+    """Rebuild the relevance model from the labelled examples (deterministic: same inputs, same file)."""
+    from extractors.relevance.model import MODEL_FILE
+    from radar.train import TrainingDataMissing, train_relevance
+    try:
+        train_relevance(out or MODEL_FILE, data, sys.stdout)
+    except TrainingDataMissing as exc:
+        fail(str(exc), 2)
 
 
 def main() -> None:

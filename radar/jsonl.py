@@ -85,3 +85,23 @@ def classify_jsonl(lines: Iterable[str], threshold: float = 0.5) -> Iterator[dic
             yield {**base, "line": lineno, "error": f"internal: {exc.__class__.__name__}: {exc}"}
             continue
         yield {**base, **relevance_to_json(r)}
+
+
+def read_labelled(path) -> tuple[list[dict], list[str]]:
+    """The records of a labelled JSON Lines file ({id, title?, text, label 0/1, ...}) and one message per
+    line that was skipped (bad JSON, no text, no 0/1 label). Raises OSError when the file cannot be read."""
+    from pathlib import Path
+    records, skipped = [], []
+    for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError as exc:
+            skipped.append(f"{path}:{lineno}: bad JSON ({exc.__class__.__name__})")
+            continue
+        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str) or rec.get("label") not in (0, 1):
+            skipped.append(f"{path}:{lineno}: needs 'text' and a 0/1 'label'")
+            continue
+        records.append(rec)
+    return records, skipped

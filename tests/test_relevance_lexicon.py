@@ -19,17 +19,17 @@ from extractors.relevance.lexicon import (ENV_VAR, LEXICON_FILE, TIE_CLASSES, Le
 REPO = Path(__file__).resolve().parents[1]
 
 # a tie phrased without any built-in tie cue (our own text)
-TITLE = "KT·네이버, AI 반도체 개발에 힘 합친다"
-BODY = ("KT와 네이버가 초거대 인공지능(AI)용 반도체를 개발하는 데 힘 합친다고 14일 밝혔다. "
+TITLE = "KT·네이버, AI 반도체 개발에 한배 탄다"
+BODY = ("KT와 네이버가 초거대 인공지능(AI)용 반도체를 개발하는 데 한배를 탄다고 14일 밝혔다. "
         "두 회사는 내년까지 시제품을 내놓을 계획이다.")
 MY_WORDS = """
 [[tie]]
 label = "맞손"
-cues = ['힘\\s?합친다', '힘을\\s?합쳐']
+cues = ['한배를?\\s?(?:탄|타)']
 
 [[event]]
 name = "mou"
-cues = ['힘\\s?합친다']
+cues = ['한배를?\\s?(?:탄|타)']
 """
 
 
@@ -66,7 +66,7 @@ def test_lexicon_file_explains_how_to_add_a_word_and_every_entry_compiles():
 
 def test_a_user_file_adds_words_without_code(tmp_path, monkeypatch):
     before = classify(TITLE, BODY, "2024-05-15")
-    assert not before.is_alliance
+    assert not any("한배" in cue for cue in before.evidence["cues"]) and before.event != "mou"
 
     mine = tmp_path / "my-lexicon.toml"
     mine.write_text(MY_WORDS, encoding="utf-8")
@@ -75,7 +75,7 @@ def test_a_user_file_adds_words_without_code(tmp_path, monkeypatch):
     after = classify(TITLE, BODY, "2024-05-15")
     assert after.is_alliance and after.event == "mou"
     assert set(after.evidence["parties"]) == {"KT", "네이버"}
-    assert "힘 합친다" in after.evidence["cues"]
+    assert any("한배" in cue for cue in after.evidence["cues"])
     # the built-in words still work alongside the user's
     assert get_lexicon().ties[0][2].search("양해각서")
 

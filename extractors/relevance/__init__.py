@@ -1,26 +1,30 @@
 """Is this article AI-alliance news, who are the parties, which alliance, what happened, when?
 
-The scorer is explainable: every article gets a handful of features (AI subject, tie cues, parties in
+The scorer is explainable: every article gets a handful of rule features (AI subject, tie cues, parties in
 the tie sentences, named alliance, and negative cues for politics, non-AI MOUs, one-company launches and
-education events), weighted by position (title and lead weigh more than the tail) and combined by a
-logistic model. ``Relevance.evidence`` keeps the matched cues, the decisive sentence, the reasons, the
-features and their contributions, so an analyst can see why.
+education events), weighted by position (title and lead weigh more than the tail), and the character
+n-grams of its title, lead and tie sentences; a logistic model trained on labelled news (``model.json.gz``,
+rebuilt by ``radar train relevance``) combines them. ``Relevance.evidence`` keeps the matched cues, the
+decisive sentence, the reasons, the features, their contributions and the n-grams that weighed most, so an
+analyst can see why.
 
 The package, by stage (``classify`` below runs them in this order):
 
 * ``sentences``     text -> cleaned sentences with kind (title/head/body), position weight and flags
 * ``features``      cues per sentence -> the rule signals as a named feature dict, cues, reasons
-* ``model``         features -> (probability, per-feature parts), behind ``score(features)``
+* ``model``         features + text -> (probability, per-feature parts), behind ``score(features, text)``;
+                    the trained weights are ``model.json.gz`` (``training`` fits them with scikit-learn)
 * ``organisations`` known (gazetteer) and unresolved (Kiwi, lists, suffixes) organisations; side mentions
 * ``events``        the main event's type, its alliance (known or a new name) and its date
 * ``membership``    the parties of the main event and the membership background sentences show
 * ``lexicon``       the words all stages read: ``lexicon.toml`` (+ ``RADAR_LEXICON`` files), compiled once
 
 ``classifier_version()`` names what decided a score: the code version, the digest of the lexicon files in
-force and the model's version; ``extractors.pipeline`` stores it with each article's extractor version.
+force and the model file's digest; ``extractors.pipeline`` stores it with each article's extractor version.
 """
 from __future__ import annotations
 
+import heapq
 import json
 from collections import Counter
 from datetime import date, datetime
@@ -29,61 +33,61 @@ from ..dates import DateResolver
 from ..gazetteer import Gazetteer, get_gazetteer
 from ..models import AllianceEvent, OrgRef, Relevance
 from .events import event_type, main_alliance, pick_date, sentence_event
-from .features import Analysis, analyse, extract_features, gate
+from .features import Analysis, model_text, prepare
 from .lexicon import Lexicon, LexiconError, get_lexicon
 from .membership import background_events, dedupe, parties
-from .model import BIAS, WEIGHTS, default_model, score
-from .organisations import add_unresolved
+from .model import BIAS, WEIGHTS, ModelError, Scorer, default_model
 from .sentences import SCORED_CHARS
 
 __all__ = ["classify", "classifier_version", "relevance_to_json", "get_lexicon", "Lexicon", "LexiconError",
-           "CLASSIFIER_VERSION", "SCORED_CHARS", "WEIGHTS", "BIAS"]
+           "ModelError", "CLASSIFIER_VERSION", "SCORED_CHARS", "WEIGHTS", "BIAS"]
 
-CLASSIFIER_VERSION = "rel-2025.1"     # bump when a code change alters what the classifier decides
+CLASSIFIER_VERSION = "rel-2025.2"     # bump when a code change alters what the classifier decides
+TOP_NGRAMS = 6                        # n-grams shown in the evidence, each way
 
 _NO_GATE = "no AI cue together with a tie cue anywhere in the text"
 
 
-def classifier_version(lexicon: Lexicon | None = None) -> str:
-    """Code version + digest of the lexicon files in force + model version ("rel-2025.1+2f6a511b+hand-set"):
-    a change of any of them changes the version stored with each score."""
+def classifier_version(lexicon: Lexicon | None = None, model: Scorer | None = None) -> str:
+    """Code version + digest of the lexicon files in force + the model file's digest
+    ("rel-2025.2+2f6a511b+lr-1e170699"): a change of any of them changes the version stored with each score."""
     lex = lexicon or get_lexicon()
-    return f"{CLASSIFIER_VERSION}+{lex.digest}+{default_model().version}"
+    return f"{CLASSIFIER_VERSION}+{lex.digest}+{(model or default_model()).version}"
+
+
+def _default_threshold() -> float:
+    from settings import RelevanceSettings      # the one place defaults live (a stdlib-only leaf module)
+    return RelevanceSettings().threshold
 
 
 def classify(title: str, text: str, published_at: date | datetime | str | None = None, *,
-             threshold: float = 0.5, gazetteer: Gazetteer | None = None,
-             lexicon: Lexicon | None = None) -> Relevance:
+             threshold: float | None = None, gazetteer: Gazetteer | None = None,
+             lexicon: Lexicon | None = None, model: Scorer | None = None) -> Relevance:
     """Score one article (title + body text) for AI-alliance news and extract parties and events.
-    ``gazetteer`` and ``lexicon`` default to the process-wide ones (data files plus RADAR_GAZETTEER /
-    RADAR_LEXICON)."""
+    ``threshold`` defaults to ``settings.RelevanceSettings.threshold``; ``gazetteer``, ``lexicon`` and
+    ``model`` default to the process-wide ones (data files plus RADAR_GAZETTEER / RADAR_LEXICON /
+    RADAR_RELEVANCE_MODEL)."""
     gz = gazetteer or get_gazetteer()
     lex = lexicon or get_lexicon()
+    scorer = model or default_model()
+    threshold = _default_threshold() if threshold is None else threshold
     title = title or ""
     text = text or ""
     if not title.strip() and not text.strip():
         return Relevance(False, 0.0, evidence={"cues": [], "sentence": "", "reasons": ["empty text"],
                                                "features": {}, "score_parts": {},
-                                               "classifier_version": classifier_version(lex)})
+                                               "classifier_version": classifier_version(lex, scorer)})
     truncated = len(text) > SCORED_CHARS
-    passed = gate(title, text, lex)
-    an, resolver = analyse(title, text, published_at, gz, lex)
-    prob, parts = score(an.features)
-    if not passed:
-        prob = min(prob, 0.05)
+    an, resolver = prepare(title, text, published_at, gz, lex)     # features, gate, unresolved parties
+    scored_text = model_text(an)
+    prob, parts, ngram_parts = scorer.explain(an.features, scored_text)
+    if not an.passed:
         an.reasons.insert(0, _NO_GATE)
-
-    # unresolved organisations (Kiwi), only where it can matter
-    unresolved: dict[str, int] = {}
-    if passed and an.features.get("tie_ai", 0) > 0:
-        unresolved = add_unresolved(an.party_sents, gz, lex)
-        if unresolved:
-            an.features, an.cues, an.reasons, an.best, an.party_sents = extract_features(an.sents, gz, lex)
-            prob, parts = score(an.features)
-    is_alliance = passed and prob >= threshold
+    unresolved = an.unresolved or {}
+    is_alliance = prob >= threshold
 
     events, main_orgs, alliance, event, ev_date, date_ev = [], [], None, None, None, None
-    if passed and (is_alliance or prob >= 0.2):
+    if is_alliance or prob >= 0.2:
         events, main_orgs, alliance, event, ev_date, date_ev = _describe(an, gz, lex, resolver)
 
     # OrgRefs: every organisation mentioned, parties first
@@ -108,19 +112,27 @@ def classify(title: str, text: str, published_at: date | datetime | str | None =
         "reasons": an.reasons,
         "features": an.features,
         "score_parts": parts,
+        "ngrams": _top_ngrams(ngram_parts),
         "parties": main_orgs,
         "unresolved": sorted(unresolved),
         "date_expression": date_ev.to_json() if date_ev else None,
         "alliance_resolved": an.alliance_resolved if (is_alliance and alliance) else None,
         "threshold": threshold,
-        "classifier_version": classifier_version(lex),
+        "classifier_version": classifier_version(lex, scorer),
     }
     if truncated:
         evidence["truncated_at_chars"] = SCORED_CHARS
-    return Relevance(is_alliance=is_alliance, score=round(prob, 4), orgs=orgs if (passed and prob >= 0.2) else
+    return Relevance(is_alliance=is_alliance, score=round(prob, 4), orgs=orgs if prob >= 0.2 else
                      [o for o in orgs if o.resolved], alliance=alliance if is_alliance else None,
                      event=event if is_alliance else None, event_date=ev_date if is_alliance else None,
                      events=events if is_alliance else [], evidence=evidence)
+
+
+def _top_ngrams(ngram_parts: dict[str, float]) -> dict[str, list]:
+    """The n-grams that pushed the score most, each way: {"for": [[n-gram, contribution], ...], "against": ...}."""
+    pro = heapq.nsmallest(TOP_NGRAMS, ((-v, g) for g, v in ngram_parts.items() if v > 0))
+    con = heapq.nsmallest(TOP_NGRAMS, ((v, g) for g, v in ngram_parts.items() if v < 0))
+    return {"for": [[g, round(-v, 3)] for v, g in pro], "against": [[g, round(v, 3)] for v, g in con]}
 
 
 def _describe(an: Analysis, gz: Gazetteer, lex: Lexicon, resolver: DateResolver):

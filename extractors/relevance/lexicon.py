@@ -48,6 +48,8 @@ class Lexicon:
     metadata: re.Pattern
     # signals against a tie
     politics: re.Pattern
+    application_field: re.Pattern
+    pair_anaphor: re.Pattern
     non_ai_subject: re.Pattern
     launch: re.Pattern
     edu_event: re.Pattern
@@ -204,6 +206,9 @@ def _compile(data: dict, path: str) -> dict:
         "attendee": w("sentence", "attendee"),
         "metadata": w("sentence", "metadata"),
         "politics": w("signals", "politics"),
+        "application_field": (rf"^(?:\s?[·ㆍ,/]\s?[가-힣A-Za-z]{{1,6}}){{0,4}}\s?(?:{w('signals', 'application_field')}|"
+                              + _LATIN_WORD.format(w("ai", "strong_latin")) + "|" + w("ai", "strong") + ")"),
+        "pair_anaphor": w("signals", "pair_anaphor"),
         "non_ai_subject": w("signals", "non_ai_subject"),
         "launch": w("signals", "launch"),
         "edu_event": w("signals", "edu_event"),

@@ -88,7 +88,7 @@ def sentences(title: str, text: str, lex: Lexicon) -> list[Sentence]:
     sents: list[Sentence] = []
     title = (title or "").strip()
     if title:
-        sents.append(Sentence(0, title, "title", -1))
+        sents.append(Sentence(0, title, "title", -1, weight=position_weight("title", -1)))
     raw = split_text(clean_text(text[:SCORED_CHARS]))
     order = 0
     seen_proper = False
