@@ -118,7 +118,7 @@ def test_joined_on_dates(loaded):
 def test_alliance_members_columns(loaded):
     wh, _, _ = loaded
     cols, _ = wh.query("select * from alliance_members limit 0")
-    assert cols == ["alliance", "org", "joined_on", "article_id"]
+    assert cols == ["alliance", "org", "joined_on", "article_id", "basis", "first_reported_on", "left_on"]
     dupes = q(wh, "select alliance, org, count(*) from alliance_members group by all having count(*) > 1")
     assert dupes == []
 
