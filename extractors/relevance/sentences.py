@@ -37,6 +37,7 @@ class Sentence:
     orgs: list = field(default_factory=list)        # [(start, end, canonical, resolved)]
     alliances: list = field(default_factory=list)   # [AllianceMention]
     dates: list = field(default_factory=list)       # [DateMention]
+    unresolved_done: str = ""                       # Kiwi added the names the gazetteer does not know: "", strict, loose
 
     @property
     def strong_tie(self) -> bool:
@@ -45,7 +46,8 @@ class Sentence:
 
 def clean_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").replace("\u200b", "")
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)          # markdown images
+    text = re.sub(r"!\[(?:[^\[\]]|\[[^\[\]]*\])*\]\([^)]*\)", " ", text)   # markdown images (alt text may hold [..])
+    text = re.sub(r"(?<=[가-힣A-Za-z])\s?[\[(]\d{6}[\])]", "", text)  # ticker codes: "KT[030200]는" -> "KT는"
     text = re.sub(r"\[([^\]]*)\]\((?:https?://)[^)]*\)", r"\1", text)
     text = re.sub(r"https?://\S+", " ", text)
     text = re.sub(r"(?m)^\s*date\s+\d{4}(?:-\d{2}){0,2}\s*", "", text)
