@@ -27,7 +27,7 @@ from extractors.models import KST
 from reports.model import build_model
 from reports.page import render_report
 from warehouse import Warehouse
-from warehouse.samples import feed_fetch, page
+from builders import feed_fetch, page
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=KST)
