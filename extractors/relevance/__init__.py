@@ -28,7 +28,7 @@ from datetime import date, datetime
 from ..dates import DateResolver
 from ..gazetteer import Gazetteer, get_gazetteer
 from ..models import AllianceEvent, OrgRef, Relevance
-from .events import alliance_names, event_type, main_alliance, pick_date, sentence_event
+from .events import alliance_names, event_type, main_alliance, name_key, pick_date, sentence_event
 from .features import Analysis, analyse, extract_features, gate
 from .lexicon import Lexicon, LexiconError, get_lexicon
 from .membership import (article_scope, dedupe, korean_text, membership_acts, membership_events, parties,
@@ -140,11 +140,12 @@ def _describe(an: Analysis, gz: Gazetteer, lex: Lexicon, resolver: DateResolver)
 
     lead1 = [s for s in body if s.kind in ("title", "body")][:2]
     event_texts = list(dict.fromkeys([s.text for s in lead1] + [s.text for s in party[:6] if s.orgs or s.alliances]))
-    event, cue = event_type(event_texts, n_alliances, lex)
+    names = alliance_names(body, gz, lex)
+    event_key = name_key(" ".join(event_texts))
+    event, cue = event_type(event_texts, n_alliances, lex, named=any(name_key(n) in event_key for n, _ in names))
 
     all_orgs = {o[2] for s in sents for o in s.orgs}
     ref_date = resolver.published
-    names = alliance_names(body, gz, lex)
     alliance, resolved_alliance = main_alliance(party, top, event, gz, lex, ref_date=ref_date, all_orgs=all_orgs,
                                                 names_in_article=names)
     orgs = parties(party, event, alliance, named, gz, lex, all_orgs)
@@ -194,7 +195,8 @@ def _membership(an: Analysis, gz: Gazetteer, lex: Lexicon, resolver: DateResolve
                              orgs=list(main.orgs), evidence=main.evidence, roles={o: role for o in main.orgs})
         return [main]
     party_orgs = list(dict.fromkeys(o[2] for s in (an.party_sents or []) for o in s.orgs))
-    return dedupe(membership_events(acts, main, party_orgs, rival_orgs(body, lex)))
+    known = gz.alliances.get(main.alliance) if main is not None and main.alliance else None
+    return dedupe(membership_events(acts, main, party_orgs, rival_orgs(body, lex), known.leader if known else None))
 
 
 def _evidence_json(ev: dict) -> dict:

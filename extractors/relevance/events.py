@@ -161,11 +161,12 @@ def _mask_background_founding(text: str, lex: Lexicon) -> str:
     return lex.background_founding.sub(lambda b: "_" * len(b.group(0)), text)
 
 
-def event_type(texts: list[str], n_alliances: int, lex: Lexicon) -> tuple[str, str | None]:
-    """Event class of the main tie, by priority over the party sentences (title and lead)."""
+def event_type(texts: list[str], n_alliances: int, lex: Lexicon, *, named: bool = False) -> tuple[str, str | None]:
+    """Event class of the main tie, by priority over the party sentences (title and lead). ``named``: the
+    article names an alliance the gazetteer does not know (as good as an alliance noun)."""
     texts = [_mask_background_founding(t, lex) for t in texts]
     joined = " ".join(texts)
-    has_alliance_noun = bool(lex.alliance_noun.search(joined)) or n_alliances > 0
+    has_alliance_noun = bool(lex.alliance_noun.search(joined)) or n_alliances > 0 or named
     for ev, rx in lex.event_cues.items():
         m = rx.search(joined)
         if ev == "joined" and not m:

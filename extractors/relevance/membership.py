@@ -130,6 +130,7 @@ class Act:
     stated: date | None                     # the day the sentence gives for it
     roles: dict[str, str] = field(default_factory=dict)
     sentence: Sentence | None = None
+    conveners: set[str] = field(default_factory=set)       # who convenes it ("KT 주도 AI 원팀")
 
 
 @dataclass
@@ -198,7 +199,7 @@ def act_kind(s: Sentence, alliance: str, scope: Scope, lex: Lexicon, *, named: b
     if _founding_stated(t, lex):
         return "founded"
     listing = lex.listing.search(t) or lex.existing_members.search(t) or lex.member_noun.search(t)
-    background = lex.background_founding.search(t) or lex.existing_members.search(t) or lex.past_marker.search(t)
+    background = lex.background_founding.search(t) or lex.past_marker.search(t)
     if listing and alliance in scope.founding and not background:
         return "founded"                  # a founding story's list of who takes part: the founders
     if listing or lex.background_founding.search(t):
@@ -246,6 +247,7 @@ def sentence_acts(s: Sentence, scope: Scope, gz: Gazetteer, lex: Lexicon, *, ref
     # "AI 원팀(KT, 현대중공업, KAIST ...)에 ... 합류": a member listing in brackets after the name
     brackets = [(b, t.find(")", b)) for _, _, b in named if t[b:b + 1] == "("]
     roles: dict[str, str] = {}
+    conveners: set[str] = set()
     for st, en, org, _ in sorted(s.orgs):
         if org in roles:
             continue
@@ -267,8 +269,13 @@ def sentence_acts(s: Sentence, scope: Scope, gz: Gazetteer, lex: Lexicon, *, ref
             role = "mentioned"            # convenes another alliance named in the sentence
         elif between is not None and lex.convener.match(between):
             role = "founder" if kind == "founded" else "listed_member" if kind != "left" else "mentioned"
+            conveners.add(org)
         elif a_start < 0 and re.match(r"\s?(?:진영|주도|이\s?이끄는|가\s?이끄는)", t[en:]):
             role = "listed_member" if kind in ("joined", "listed") else role      # "KT 진영에 ... 합류"
+            conveners.add(org)
+        elif kind == "joined" and re.match(r"(?:와|과)\s(?:[^,.]{0,40}?)(?:업무\s?)?(?:협약|MOU|양해각서)", t[en:]):
+            role = "listed_member"        # "우리은행은 KT와 ... 협약을 체결하고 ... 에 합류": who it signs with
+            conveners.add(org)
         elif cut >= 0 and en <= cut or any(a < st and en <= b for a, b in brackets):
             role = "listed_member"
         elif bg is not None and st >= bg.end() and kind == "listed" and not (
@@ -283,7 +290,7 @@ def sentence_acts(s: Sentence, scope: Scope, gz: Gazetteer, lex: Lexicon, *, ref
     if not any(r in ("founder", "joiner", "leaver", "listed_member") for r in roles.values()):
         return []
     stated = _stated_day(s) if kind in ("founded", "joined", "left") else None
-    return [Act(alliance, kind, stated, roles, s)]
+    return [Act(alliance, kind, stated, roles, s, conveners)]
 
 
 def article_scope(sents: list[Sentence], names: list[tuple[str, Sentence]], main: str | None, gz: Gazetteer,
@@ -298,8 +305,8 @@ def article_scope(sents: list[Sentence], names: list[tuple[str, Sentence]], main
         if counts:
             scope.main = counts.most_common(1)[0][0]
     for s in sents:
-        if s.caption or s.metadata or not _founding_stated(s.text, lex):
-            continue
+        if s.caption or s.metadata or not _founding_stated(s.text, lex) or lex.past_marker.search(s.text):
+            continue                      # "올해 2월 출범했으며": a founding told as background
         named = _named(s, scope, gz, lex, ref_date, all_orgs)
         if named:
             scope.founding.add(named[0][0])
@@ -341,10 +348,10 @@ def rival_orgs(sents: list[Sentence], lex: Lexicon) -> set[str]:
 
 
 def membership_events(acts: list[Act], main: AllianceEvent | None, party_orgs: list[str],
-                      rivals: set[str] = frozenset()) -> list[AllianceEvent]:
+                      rivals: set[str] = frozenset(), leader: str | None = None) -> list[AllianceEvent]:
     """The main event (its roles completed by the acts of its own alliance and kind) and one event per other
     (alliance, act, stated date). ``party_orgs``: every organisation the party sentences name; ``rivals``:
-    organisations named as a rival camp."""
+    organisations named as a rival camp; ``leader``: the gazetteer's convener of the main alliance."""
     events: list[AllianceEvent] = []
     # the title and the body telling one act: an undated act takes the one day the others of its kind give
     for a in acts:
@@ -360,6 +367,9 @@ def membership_events(acts: list[Act], main: AllianceEvent | None, party_orgs: l
         for a in acts:
             if main.alliance and a.alliance == main.alliance:
                 _merge(known_roles, {o: r for o, r in a.roles.items() if r != "mentioned"})
+        conveners = {o for a in acts if main.alliance and a.alliance == main.alliance for o in a.conveners}
+        if leader:
+            conveners.add(leader)
         roles: dict[str, str] = {}
         for a in own:
             _merge(roles, a.roles)
@@ -367,12 +377,19 @@ def membership_events(acts: list[Act], main: AllianceEvent | None, party_orgs: l
 
         def dropped(o: str) -> bool:
             # a party the acts call mentioned (a parent, a person's affiliation) or a rival camp's, unless
-            # some act shows it a member
+            # some act shows it a member; in a joining or a departure, a member already listed is no party
+            # (the one who convenes the alliance is)
+            if kind in ("joined", "left") and known_roles.get(o) == "listed_member" and roles.get(o) in (None, "listed_member") \
+                    and o not in conveners:
+                return True
             return o not in known_roles and (roles.get(o) == "mentioned" or (kind is not None and o in rivals))
 
         orgs = [o for o in main.orgs if not dropped(o)]
         if kind:
             orgs += [o for o, r in roles.items() if r == ACT_ROLE[kind] and o not in orgs]
+        elif main.event in ("summit", "other") and main.alliance:
+            # a members' meeting or news about the alliance as it stands: the members it names take part
+            orgs += [o for o, r in known_roles.items() if r == "listed_member" and o not in orgs]
         for o in orgs:
             if roles.get(o) in (None, "mentioned"):
                 # what another act shows (a member already), else the event's natural role

@@ -88,6 +88,9 @@ def clean_span(stem: str, kiwi, lex: Lexicon) -> str | None:
             return None
     if lex.title_end.search(stem) and not lex.org_suffix.search(stem):
         return None
+    pm = re.search(r"(?:에서|으로|에|로|와|과|의|은|는|이|가|을|를)$", stem)
+    if pm and stem[:pm.start()] in lex.not_org:
+        return None                   # "얼라이언스에", "협의체로": a common noun and its particle
     return stem or None
 
 
@@ -264,6 +267,10 @@ def unresolved_orgs(sent: Sentence, gz: Gazetteer, lex: Lexicon, *, loose: bool 
             continue
         if lex.name_part_head.match(text[e:e + 30]):
             continue                                   # "K-AI 풀스택 얼라이언스": part of an alliance's name
+        if re.search(r"[‘'\"“「『]\s?$", text[max(0, s - 2):s]) and re.match(r"\s?[’'\"”」』]", text[e:]):
+            continue                                   # "‘AI산학일체연구센터’를 개설": what the tie makes, not a party
+        if re.match(r"에서(?:\s|$)", text[e:]) and re.search(r"(?:센터|컨벤션|호텔|홀|타워|빌딩|캠퍼스|본관|사옥|회관|청사)$", stem):
+            continue                                   # "김대중컨벤션센터에서": a venue
         tags = {t.tag for t in stem_toks}
         has_nnp = "NNP" in tags
         has_sl = "SL" in tags
@@ -306,9 +313,11 @@ def unresolved_orgs(sent: Sentence, gz: Gazetteer, lex: Lexicon, *, loose: bool 
                 not lex.region_word.match(stem) and \
                 (proper_name(stem, kiwi, gz) or lex.org_suffix.search(stem) and len(stem) >= 4):
             ok = True          # a member list: "케이뱅크은행, 소만사, 틸론 ... 가 참여한다"
-        elif loose and particle in ("이", "가", "은", "는", "도") and len(stem) >= 2 and re.search(r"[가-힣]", stem) and \
+        elif (loose or wi == 0 or wi == 1 and lex.title_before_name.search(text[:s]) is None and
+              re.fullmatch(r"[\[(].*[\])]\s?", text[:s])) and \
+                particle in ("이", "가", "은", "는", "도") and len(stem) >= 2 and re.search(r"[가-힣]", stem) and \
                 not lex.region_word.match(stem) and not lex.country.match(stem) and proper_name(stem, kiwi, gz):
-            ok = True          # the subject of a membership act: "다솜물류가 20일 ... 에 합류했다"
+            ok = True          # the subject of the act: "다솜물류가 20일 ... 에 합류했다", "동아에스티가 ... 손을 맞잡았다"
         elif loose and listed(wi) and 3 <= len(stem) <= 12 and re.fullmatch(r"[가-힣A-Za-z0-9&]+", stem) and \
                 not re.search(r"(?:들|측|쪽|등|및)$", stem) and not lex.country.match(stem) and \
                 not lex.region_word.match(stem) and tags <= {"NNG", "NNP", "SL", "SN", "SH", "XSN", "IC", "NNB", "XPN"}:

@@ -118,6 +118,9 @@ def sentences(title: str, text: str, lex: Lexicon) -> list[Sentence]:
             s = Sentence(len(sents), part, "body", order)
             order += 1
         s.caption = bool(lex.caption.search(part))
+        if s.caption and len(re.findall(r"[▲△]", part)) >= 3 and _PROPER_END.search(part) \
+                and not lex.caption.search(re.sub(r"^\s*[▲△]", "", part)):
+            s.caption = False            # "▲A ▲B ▲C이 이름을 올렸다.": a list in a sentence, not a photo caption
         s.attendee = bool(lex.attendee.search(part))
         s.metadata = bool(lex.metadata.search(part)) or (len(part) < 80 and bool(METADATA_SHORT.search(part)))
         if s.caption and s.kind == "title":
