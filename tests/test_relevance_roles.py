@@ -1,6 +1,7 @@
 """Roles the classifier gives the organisations of an alliance event, on our own short Korean texts (issue 9 §3):
 who signs with the joiner is not a second joiner, a bulleted list of new members is a list and not a photo
-caption, and a language name is no organisation."""
+caption, a language name is no organisation, and
+a venue is no party."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -38,3 +39,11 @@ def test_a_language_is_no_organisation():
     assert r.is_alliance
     assert "한국어" not in r.evidence["parties"]
     assert {"KT", "업스테이지"} <= set(r.evidence["parties"])
+
+
+def test_a_venue_written_after_its_city_is_no_party():
+    r = classify("누리메디·한결병원, AI 진단 공동연구",
+                 "누리메디가 한결병원과 손잡고 인공지능(AI) 영상 진단 기술을 공동 연구한다고 14일 밝혔다.\n\n"
+                 "두 기관은 부산 벡스코컨벤션센터에서 협약식을 열었다.", WHEN)
+    assert r.is_alliance and "누리메디" in r.evidence["parties"]
+    assert not any("컨벤션센터" in o for o in r.evidence["parties"]), r.evidence["parties"]

@@ -199,8 +199,11 @@ def regional_apart(text: str, lex: Lexicon) -> list[tuple[int, int, str]]:
     """(start, end, name) of "<region> <institution>" written apart, as one name ("인천창조경제혁신센터")."""
     out = []
     for m in re.finditer(r"(?<![가-힣A-Za-z0-9])([가-힣]{2,8})" + _REGION_APART_TAIL, text):
-        if lex.region_word.match(m.group(1)):
-            out.append((m.start(), m.end(), m.group(1) + m.group(2)))
+        if not lex.region_word.match(m.group(1)):
+            continue
+        if m.group(2).endswith("센터") and re.match(r"에서(?:\s|$)", text[m.end():]):
+            continue                      # "부산 OO컨벤션센터에서 협약식을 열었다": a venue, not a party
+        out.append((m.start(), m.end(), m.group(1) + m.group(2)))
     return out
 
 
