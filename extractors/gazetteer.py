@@ -220,8 +220,10 @@ class _Matcher:
                 if "가" <= nxt <= "힣":
                     if not _PARTICLE_RE.match(text, end):
                         continue
-                elif nxt.isdigit() and "가" <= last <= "힣":
-                    continue                      # "네이버1784" is a building, not the company
+                elif (nxt.isdigit() or nxt.isascii() and nxt.isalpha()) and "가" <= last <= "힣":
+                    continue                      # "네이버1784" is a building, "티맥스A&C" another company
+                elif " " in surface and surface.isascii() and re.match(r" [A-Z][a-z]", text[end:end + 3]):
+                    continue                      # "Korea University Medical Center" is not the university
                 elif (nxt.isascii() and nxt.isalnum()) and (last.isascii() and last.isalnum()):
                     continue
             key = self.table.get(_norm_key(surface))

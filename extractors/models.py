@@ -73,13 +73,55 @@ class OrgRef:
     mentions: int = 1
 
 
+# What an organisation is to an alliance event (``AllianceEvent.roles``):
+#   founder        founded the alliance in this event (a founding the text states, not a background clause)
+#   joiner         joined it                               leaver   left it
+#   listed_member  named as a member in a present-tense or background list ("... 가 참여하고 있다"):
+#                  a member as of the article's date, never dated to the alliance's founding
+#   partner        a party to a bilateral tie (an MOU, a joint project) that is not a membership act
+#   mentioned      named in the event's text but not a party: a rival camp, a host or venue, a government
+#                  attendee, a customer, a parent company, a person's affiliation
+ROLES = ("founder", "joiner", "leaver", "listed_member", "partner", "mentioned")
+MEMBER_ROLES = ("founder", "joiner", "listed_member")      # roles that make an organisation a member
+
+
 @dataclass(slots=True)
 class AllianceEvent:
     alliance: str | None                  # canonical alliance name from the alliances data file; None for an unnamed tie
     event: str                            # one of EVENT_TYPES
-    event_date: date | None
+    event_date: date | None               # the date the text states for it (None when it states none)
     orgs: list[str]                       # canonical names of the parties (unresolved surface forms kept as they are)
     evidence: str                         # the sentence that shows it
+    roles: dict[str, str] = field(default_factory=dict)   # organisation -> one of ROLES (parties and mentions)
+
+    def __post_init__(self):
+        # an event built with parties only (older callers): each party takes the event's natural role
+        for org in self.orgs:
+            self.roles.setdefault(org, default_role(self.event, self.alliance))
+        bad = {r for r in self.roles.values() if r not in ROLES}
+        if bad:
+            raise ValueError(f"unknown role(s) {sorted(bad)}; roles are {', '.join(ROLES)}")
+
+    def members(self) -> list[str]:
+        """Organisations this event shows as members of its alliance (founders, joiners, listed members)."""
+        return [o for o, r in self.roles.items() if r in MEMBER_ROLES]
+
+
+def default_role(event: str, alliance: str | None) -> str:
+    """The role of a party when nothing more specific is known: founding -> founder, joining -> joiner,
+    leaving -> leaver, a rivalry's camps -> mentioned, a member meeting or listing of a named alliance ->
+    listed_member, any other tie -> partner."""
+    if event == "founded":
+        return "founder"
+    if event == "joined":
+        return "joiner"
+    if event == "left":
+        return "leaver"
+    if event == "rivalry":
+        return "mentioned"
+    if event in ("summit", "other") and alliance:
+        return "listed_member"
+    return "partner"
 
 
 @dataclass(slots=True)

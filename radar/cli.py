@@ -328,6 +328,16 @@ def bench_stream_cmd(directory: Path):
     bench_stream(directory, sys.stdout)
 
 
+@bench_app.command("membership")
+def bench_membership_cmd(directory: Path):
+    """Members as of each gold checkpoint (hits, misses, extras) through the classifier and a real warehouse."""
+    from radar.bench_membership import MembershipBenchError, bench_membership
+    try:
+        bench_membership(directory, sys.stdout)
+    except MembershipBenchError as exc:
+        fail(str(exc))
+
+
 @bench_app.command("stories")
 def bench_stories_cmd(path: Optional[Path] = typer.Argument(None, help="rewrites set (default: the bundled one)")):
     """Pairwise precision/recall of story clustering on syndicated rewrites."""

@@ -1,8 +1,10 @@
 """End to end: our own short Korean articles -> the real classifier -> a real DuckDB file -> the views.
 
-The promise (issue 4): `alliance_members` answers "who was in KT's AI 원팀 by a date" from the news alone,
-and KT's 2025 consortium that was also called "AI 원팀" stays a separate alliance. Every text here is
-written for this test (fictional wording, real-world membership facts).
+The promise (issues 4 and 9): `alliance_members` answers "who was in KT's AI 원팀 on a date" from the news
+alone -- founders dated by the founding, joiners by their joining, organisations only seen in a later member
+list from that article's date, never rival camps, parents or people's titles -- and KT's 2025 consortium
+that was also called "AI 원팀" stays a separate alliance. Every text here is written for this test
+(fictional wording, real-world membership facts); the shared sets are read at run time when present.
 """
 from __future__ import annotations
 
@@ -48,6 +50,16 @@ ARTICLES = [
               "KT는 이 컨소시엄을 'AI 원팀'으로 이름 붙였으며 주관사를 맡는다.\n\n"
               "컨소시엄은 한국어에 강한 초거대 언어모델을 공동 개발해 공공과 산업 현장에 보급할 계획이다.\n\n"
               "KT 관계자는 \"각 분야 강자들이 모인 만큼 세계 수준의 모델을 만들겠다\"고 말했다."),
+    # a later joining story with a background member list, a sentence with a particle after 협의체, a bank
+    # chief's title, and a rival camp named in the same article
+    dict(slug="aionteam-hanjin-joins", published=datetime(2021, 4, 12, 10, 0, tzinfo=KST),
+         title="한진, KT 'AI 원팀' 합류…물류에 인공지능 접목",
+         body="한진이 KT가 주도하는 산학연 인공지능 협의체 'AI 원팀'에 합류했다고 12일 밝혔다.\n\n"
+              "지난해 2월 출범한 AI 원팀은 KT, 현대중공업그룹, KAIST, 한양대, ETRI, LG전자, LG유플러스, 한국투자증권, "
+              "우리은행 등이 참여하고 있다.\n\n"
+              "AI 원팀은 산학연 협의체로, 이번 합류로 물류 분야까지 협력 범위를 넓히게 됐다.\n\n"
+              "권광석 우리은행장과 노삼석 한진 사장은 물류 금융 AI 서비스를 함께 개발하기로 했다.\n\n"
+              "한편 SK텔레콤은 삼성전자, 카카오와 'AI 초협력'을 맺고 KT 진영에 맞서고 있다."),
     dict(slug="kt-own-launch", published=datetime(2021, 9, 2, 9, 0, tzinfo=KST),
          title="KT, 기업용 AI 고객센터 서비스 출시",
          body="KT가 기업 고객을 위한 AI 고객센터 서비스를 출시했다고 2일 밝혔다.\n\n"
@@ -86,7 +98,8 @@ def q(wh: Warehouse, sql: str, params=None) -> list[tuple]:
 
 def test_classifier_verdicts(loaded):
     _, _, rel = loaded
-    for slug in ("aionteam-founded", "aionteam-lg-joins", "aionteam-bank-joins", "consortium-2025"):
+    for slug in ("aionteam-founded", "aionteam-lg-joins", "aionteam-bank-joins", "aionteam-hanjin-joins",
+                 "consortium-2025"):
         assert rel[slug].is_alliance, slug
     assert not rel["kt-own-launch"].is_alliance
     assert not rel["politics"].is_alliance
@@ -115,10 +128,60 @@ def test_joined_on_dates(loaded):
     assert {r[0] for r in founders} == FOUNDERS
 
 
+def test_as_of_a_date_before_a_join_leaves_the_joiners_out(loaded):
+    wh, _, _ = loaded
+    as_of = ("select org from alliance_members where alliance = 'AI 원팀' and joined_on <= ? "
+             "and (left_on is null or left_on > ?)")
+    assert {r[0] for r in q(wh, as_of, [date(2020, 6, 2), date(2020, 6, 2)])} == FOUNDERS
+    later = {r[0] for r in q(wh, as_of, [date(2021, 4, 11), date(2021, 4, 11)])}
+    assert later == FOUNDERS | {"LG전자", "LG유플러스", "우리은행"}          # not yet 한진, nor 한국투자증권
+    assert "한진" in {r[0] for r in q(wh, as_of, [date(2021, 4, 12), date(2021, 4, 12)])}
+
+
+def test_a_background_list_does_not_redate_founders(loaded):
+    """"지난해 2월 출범한 AI 원팀은 A, B, C ... 가 참여하고 있다" in a 2021 story: the founders keep their founding
+    date, the joiners their joining date, and an organisation only that list shows counts from the story's
+    date as a listed member."""
+    wh, _, _ = loaded
+    rows = {r[0]: r[1:] for r in q(wh, "select org, joined_on, basis, first_reported_on from alliance_members "
+                                       "where alliance = 'AI 원팀'")}
+    for org in FOUNDERS:
+        assert rows[org][:2] == (date(2020, 2, 20), "stated_founding"), org
+    assert rows["LG전자"][:2] == (date(2020, 6, 3), "stated_join")
+    assert rows["우리은행"][:2] == (date(2021, 3, 16), "stated_join")
+    assert rows["한국투자증권"] == (date(2021, 4, 12), "listed_member", date(2021, 4, 12))
+    assert rows["한진"][:2] == (date(2021, 4, 12), "stated_join")
+
+
+def test_a_rival_camp_and_mentions_are_not_members(loaded):
+    wh, _, rel = loaded
+    members = {r[0] for r in q(wh, "select org from alliance_members where alliance = 'AI 원팀'")}
+    assert not members & {"SK텔레콤", "삼성전자", "카카오"}
+    roles = dict(q(wh, "select r.org, r.role from event_orgs r join articles a using (article_id) "
+                       "where a.url like '%hanjin%' and r.org in ('SK텔레콤', '삼성전자', '카카오')"))
+    assert set(roles.values()) == {"mentioned"}
+    hanjin = rel["aionteam-hanjin-joins"]
+    assert set(hanjin.evidence["parties"]) == {"한진", "KT"}
+    assert hanjin.events[0].roles["한진"] == "joiner" and hanjin.events[0].roles["KT"] == "listed_member"
+
+
+def test_no_organisation_ends_in_a_particle_or_a_title(loaded):
+    """"협의체로" (a noun with 로) and "우리은행장" (a bank's chief) are no organisations."""
+    from extractors.gazetteer import get_kiwi
+    from extractors.relevance import get_lexicon
+    from extractors.relevance.organisations import clean_span
+    wh, _, rel = loaded
+    names = {r[0] for r in q(wh, "select org from organisations")} | {r[0] for r in q(wh, "select org from event_orgs")}
+    assert not names & {"협의체로", "우리은행장", "협의체", "노삼석", "권광석"}
+    kiwi, lex = get_kiwi(), get_lexicon()
+    for name in names:
+        assert clean_span(name, kiwi, lex) == name, name
+
+
 def test_alliance_members_columns(loaded):
     wh, _, _ = loaded
     cols, _ = wh.query("select * from alliance_members limit 0")
-    assert cols == ["alliance", "org", "joined_on", "article_id"]
+    assert cols == ["alliance", "org", "joined_on", "article_id", "basis", "first_reported_on", "left_on"]
     dupes = q(wh, "select alliance, org, count(*) from alliance_members group by all having count(*) > 1")
     assert dupes == []
 
@@ -184,3 +247,83 @@ def test_radar_alliances_known_lists_the_gazetteer(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "AI 원팀" in out.stdout and CONSORTIUM_2025 in out.stdout
     assert "2020-02-20" in out.stdout
+
+
+# --- an alliance the gazetteer does not know, followed by a later story without an AI word --------------
+
+PORT = [
+    dict(slug="port-founded", published=datetime(2022, 3, 8, 9, 0, tzinfo=KST),
+         title="항만공사·물류기업, ‘스마트항만 원팀’ 결성…AI로 물류 혁신",
+         body="부산항만공사는 가온해운, 나래로지스, 한빛터미널과 인공지능(AI) 기반 항만 물류 협력체 ‘스마트항만 원팀’을 "
+              "결성했다고 8일 밝혔다.\n\n"
+              "네 기관은 AI로 선박 입출항과 화물 처리 시간을 예측하는 플랫폼을 공동 개발한다.\n\n"
+              "부산항만공사 관계자는 \"데이터를 모아 항만 경쟁력을 키우겠다\"고 말했다."),
+    dict(slug="port-joins", published=datetime(2022, 9, 21, 9, 0, tzinfo=KST),
+         title="다솜물류, ‘스마트항만 원팀’ 합류",
+         body="다솜물류가 20일 부산항만공사 주도의 ‘스마트항만 원팀’에 합류했다.\n\n"
+              "다솜물류는 컨테이너 운송 정보를 공유하기로 했다.\n\n"
+              "이로써 스마트항만 원팀에는 모두 다섯 곳이 참여하게 됐다."),
+    dict(slug="port-other", published=datetime(2022, 10, 4, 9, 0, tzinfo=KST),
+         title="‘물류 혁신 원팀’에 누리해운 합류",
+         body="누리해운이 ‘물류 혁신 원팀’에 합류했다고 4일 밝혔다.\n\n누리해운은 선박 정보를 공유한다."),
+]
+
+
+@pytest.fixture(scope="module")
+def port(tmp_path_factory):
+    db = tmp_path_factory.mktemp("port") / "radar.duckdb"
+    pages = [classified_page(a) for a in PORT]
+    wh = Warehouse(db, WarehouseSettings(lock_wait_seconds=5))
+    wh.load("run-port", [feed_fetch("https://feeds.example/rss")], pages, [])
+    return wh, {a["slug"]: p.relevance for a, p in zip(PORT, pages)}
+
+
+def test_a_tracked_alliance_counts_a_later_story_below_the_threshold(port):
+    """The founding story is an AI-alliance article; the joining story has no AI word and is not kept, but
+    the alliance is tracked, so its joiner counts. An alliance no kept article names adds nobody."""
+    wh, rel = port
+    assert rel["port-founded"].is_alliance and rel["port-founded"].alliance == "스마트항만 원팀"
+    assert not rel["port-joins"].is_alliance and not rel["port-other"].is_alliance
+    rows = {r[0]: r[1:] for r in q(wh, "select org, joined_on, basis from alliance_members "
+                                       "where alliance = '스마트항만 원팀'")}
+    founders = {"부산항만공사", "가온해운", "나래로지스", "한빛터미널"}
+    assert set(rows) == founders | {"다솜물류"}
+    assert {rows[o] for o in founders} == {(date(2022, 3, 8), "stated_founding")}
+    assert rows["다솜물류"] == (date(2022, 9, 20), "stated_join")
+    assert q(wh, "select count(*) from alliance_members where alliance = '물류 혁신 원팀'")[0][0] == 0
+
+
+# --- the shared sets (skipped when ../shared is absent) ------------------------------------------------
+
+SHARED = ROOT.parent / "shared"
+MEMBERSHIP_SET = SHARED / "corpus" / "membership"
+SEEDS = SHARED / "seeds"
+# each seed's published date, as the page states it (its timestamp, 입력/기사출고 line, or "이달" = June 2020)
+SEED_DATES = {"000": "2020-06-03", "001": "2020-06-15", "002": "2020-09-27", "003": "2020-06-04", "004": "2020-06-17"}
+
+
+@pytest.mark.skipif(not MEMBERSHIP_SET.is_dir(), reason="../shared/corpus/membership is absent")
+def test_membership_bench_is_exact_at_every_checkpoint():
+    import io
+    from radar.bench_membership import bench_membership
+    out = io.StringIO()
+    res = bench_membership(MEMBERSHIP_SET, out)
+    assert res["checkpoints"] >= 6
+    assert res["exact"] == res["checkpoints"], out.getvalue()
+    assert all(len(v["mapped"]) == 1 for v in res["alliances"].values()), out.getvalue()
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is absent")
+def test_seeds_give_the_founders_and_the_june_joiners(tmp_path):
+    from radar.bench_membership import page_record
+    recs = [dict(id=f.name[:3], text=f.read_text(encoding="utf-8"), published=SEED_DATES[f.name[:3]])
+            for f in sorted(SEEDS.glob("*.txt"))]
+    assert len(recs) == 5
+    wh = Warehouse(tmp_path / "seeds.duckdb", WarehouseSettings(lock_wait_seconds=5))
+    wh.load("seeds", [], [page_record(r) for r in recs], [])
+    as_of = ("select org from alliance_members where alliance = 'AI 원팀' and joined_on <= ? "
+             "and (left_on is null or left_on > ?)")
+    assert {r[0] for r in q(wh, as_of, [date(2020, 5, 1), date(2020, 5, 1)])} == FOUNDERS
+    joined = dict(q(wh, "select org, joined_on from alliance_members where alliance = 'AI 원팀'"))
+    assert joined["LG전자"] == joined["LG유플러스"] == date(2020, 6, 3)
+    assert {r[0] for r in q(wh, as_of, [date(2020, 6, 3), date(2020, 6, 3)])} == FOUNDERS | {"LG전자", "LG유플러스"}

@@ -47,7 +47,7 @@ def test_migrate_creates_file_parent_and_views(tmp_path):
     assert w.migrate() == SCHEMA_VERSION          # idempotent
     assert w.schema_version() == SCHEMA_VERSION
     cols, _ = w.query("SELECT * FROM alliance_members")
-    assert cols == ["alliance", "org", "joined_on", "article_id"]
+    assert cols == ["alliance", "org", "joined_on", "article_id", "basis", "first_reported_on", "left_on"]
     cols, _ = w.query("SELECT * FROM alliance_events")
     assert cols == ["alliance", "event", "event_date", "orgs", "article_id", "evidence"]
     cols, _ = w.query("SELECT * FROM alliance_news")
@@ -72,6 +72,71 @@ def test_old_file_is_upgraded_keeping_rows(tmp_path):
     assert w.query("SELECT run_id FROM runs")[1] == [("r-old",)]
     assert w.query("SELECT max(version) FROM schema_version")[1][0][0] == SCHEMA_VERSION
     w.query("SELECT * FROM alliance_stories")
+
+
+def test_events_stored_before_roles_get_their_natural_roles(tmp_path):
+    """A version-2 file's events are given roles by the migration, so alliance_members keeps answering."""
+    path = tmp_path / "v2.duckdb"
+    con = duckdb.connect(str(path))
+    apply_migrations(con, 0, upto=2)
+    con.execute("""INSERT INTO articles (article_id, url, canonical_url, published_at, published_date, content_hash,
+                   is_alliance, first_seen_at, updated_at, row_hash)
+                   VALUES ('a1', 'u1', 'u1', TIMESTAMPTZ '2020-02-21 10:00+09', DATE '2020-02-21', 'h', true,
+                           now(), now(), 'r'),
+                          ('a2', 'u2', 'u2', TIMESTAMPTZ '2020-06-04 10:00+09', DATE '2020-06-04', 'h', true,
+                           now(), now(), 'r')""")
+    con.execute("""INSERT INTO article_events VALUES
+                   ('a1', 0, true, 'AI 원팀', 'founded', DATE '2020-02-20', ['KT', 'KAIST'], '출범'),
+                   ('a2', 0, true, 'AI 원팀', 'joined', DATE '2020-06-03', ['LG전자'], '합류'),
+                   ('a2', 1, false, NULL, 'mou', DATE '2020-06-03', ['LG전자', 'KT'], '협약')""")
+    con.close()
+    w = Warehouse(path)
+    assert w.migrate() == SCHEMA_VERSION
+    _, rows = w.query("SELECT article_id, seq, org, role FROM event_orgs ORDER BY ALL")
+    assert rows == [("a1", 0, "KAIST", "founder"), ("a1", 0, "KT", "founder"), ("a2", 0, "LG전자", "joiner"),
+                    ("a2", 1, "KT", "partner"), ("a2", 1, "LG전자", "partner")]
+    _, rows = w.query("SELECT org, joined_on, basis FROM alliance_members ORDER BY joined_on, org")
+    assert rows == [("KAIST", date(2020, 2, 20), "stated_founding"), ("KT", date(2020, 2, 20), "stated_founding"),
+                    ("LG전자", date(2020, 6, 3), "stated_join")]
+
+
+def test_members_by_role_basis_first_report_and_departure(wh):
+    """alliance_members reads roles: a stated founding or joining date where the text gives one, else the
+    article's date (listed_member); partners and mentioned organisations are not members; a departure sets
+    left_on; spellings of one alliance differing only in spaces or case are one alliance."""
+    def ev(alliance, event, d, roles):
+        return AllianceEvent(alliance=alliance, event=event, event_date=d,
+                             orgs=[o for o, r in roles.items() if r != "mentioned"], evidence="…", roles=roles)
+
+    def art(n, published, events, is_alliance=True):
+        return page(f"https://m.example/{n}", body=f"본문 {n}", is_alliance=is_alliance, alliance=events[0].alliance,
+                    event=events[0].event, event_date=events[0].event_date, events=events,
+                    published_at=datetime(*published, 9, tzinfo=KST))
+
+    founded = art(1, (2021, 3, 2), [ev("데이터 동맹", "founded", date(2021, 3, 2),
+                                       {"가온": "founder", "나래": "founder", "다솜": "mentioned"})])
+    # a year later, a background list names the founders and a newcomer: nobody is re-dated, the newcomer
+    # counts from this article's date
+    listed = art(2, (2022, 5, 10), [ev("데이터동맹", "other", None,
+                                       {"가온": "listed_member", "나래": "listed_member", "라온": "listed_member"})])
+    # a join stated for the 3rd, reported on the 4th, in an article below the relevance threshold: the
+    # alliance is tracked, so the join counts
+    joined = art(3, (2022, 6, 4), [ev("데이터 동맹", "joined", date(2022, 6, 3), {"마루": "joiner", "바다": "partner"})],
+                 is_alliance=False)
+    left = art(4, (2023, 1, 9), [ev("데이터 동맹", "left", date(2023, 1, 9), {"나래": "leaver"})])
+    wh.load("roles", [], [founded, listed, joined, left], [])
+    _, rows = wh.query("SELECT alliance, org, joined_on, basis, first_reported_on, left_on FROM alliance_members "
+                       "ORDER BY joined_on, org")
+    assert rows == [
+        ("데이터 동맹", "가온", date(2021, 3, 2), "stated_founding", date(2021, 3, 2), None),
+        ("데이터 동맹", "나래", date(2021, 3, 2), "stated_founding", date(2021, 3, 2), date(2023, 1, 9)),
+        ("데이터 동맹", "라온", date(2022, 5, 10), "listed_member", date(2022, 5, 10), None),
+        ("데이터 동맹", "마루", date(2022, 6, 3), "stated_join", date(2022, 6, 4), None),
+    ]
+    as_of = ("SELECT org FROM alliance_members WHERE alliance = ? AND joined_on <= ? AND (left_on IS NULL OR left_on > ?) "
+             "ORDER BY org")
+    assert [r[0] for r in wh.query(as_of, ["데이터 동맹", date(2022, 6, 2), date(2022, 6, 2)])[1]] == ["가온", "나래", "라온"]
+    assert [r[0] for r in wh.query(as_of, ["데이터 동맹", date(2023, 2, 1), date(2023, 2, 1)])[1]] == ["가온", "라온", "마루"]
 
 
 def test_newer_file_is_refused_and_untouched(tmp_path):
@@ -231,14 +296,17 @@ def test_views_members_and_timeline(wh):
     p4 = page("https://n.example/4", body="탈퇴", is_alliance=True, orgs=["KAIST"], alliance="AI 원팀", event="left",
               event_date=date(2019, 1, 1), published_at=datetime(2022, 1, 1, 9, tzinfo=KST),
               events=[ev("AI 원팀", "left", date(2019, 1, 1), ["KAIST"])])
-    p5 = page("https://n.example/5", body="관련 없음", is_alliance=False, orgs=["삼성전자"], alliance="AI 원팀",
-              event="joined", event_date=date(2019, 1, 1), events=[ev("AI 원팀", "joined", date(2019, 1, 1), ["삼성전자"])])
+    # an article below the relevance threshold about an alliance no AI-alliance article names: no member
+    p5 = page("https://n.example/5", body="관련 없음", is_alliance=False, orgs=["삼성전자"], alliance="수소 연합",
+              event="joined", event_date=date(2019, 1, 1), events=[ev("수소 연합", "joined", date(2019, 1, 1), ["삼성전자"])])
     wh.load("r", [], [p1, p2, p3, p4, p5], [])
     _, rows = wh.query("SELECT org FROM alliance_members WHERE alliance = 'AI 원팀' AND joined_on <= DATE '2020-09-30' "
                        "ORDER BY org")
     assert [r[0] for r in rows] == sorted(["KT", "현대중공업그룹", "KAIST", "LG전자", "LG유플러스"])
-    _, rows = wh.query("SELECT alliance, org, joined_on FROM alliance_members WHERE org = 'KAIST'")
-    assert rows == [("AI 원팀", "KAIST", date(2020, 2, 20))]     # 'left' events do not make members
+    _, rows = wh.query("SELECT alliance, org, joined_on, left_on FROM alliance_members WHERE org = 'KAIST'")
+    assert rows == [("AI 원팀", "KAIST", date(2020, 2, 20), None)]   # a departure dated before the joining is ignored
+    _, rows = wh.query("SELECT count(*) FROM alliance_members WHERE alliance = '수소 연합' OR org = '삼성전자'")
+    assert rows[0][0] == 0
     _, rows = wh.query("SELECT count(*) FROM alliance_members WHERE alliance IS NULL")
     assert rows[0][0] == 0
     _, rows = wh.query("SELECT alliance, event, event_date FROM alliance_events ORDER BY article_id")

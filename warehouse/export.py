@@ -29,6 +29,7 @@ def export_parquet(con, out_dir: str | os.PathLike, *, include_raw: bool = False
                      "FROM articles t", True),
         "article_orgs": (f"SELECT t.*, {month_of_article} AS published_month FROM article_orgs t", True),
         "article_events": (f"SELECT t.*, {month_of_article} AS published_month FROM article_events t", True),
+        "event_orgs": (f"SELECT t.*, {month_of_article} AS published_month FROM event_orgs t", True),
         "article_versions": (f"SELECT t.*, {month_of_article} AS published_month FROM article_versions t", True),
         "story_articles": (f"SELECT t.*, {month_of_article} AS published_month FROM story_articles t", True),
         "stories": ("SELECT t.*, coalesce((SELECT strftime(a.published_date, '%Y-%m') FROM articles a "

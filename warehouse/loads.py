@@ -18,9 +18,10 @@ from settings import WarehouseSettings
 from .clustering import StoryParams
 from .rows import (
     ARTICLE_COLS,
+    EVENT_COLS,
+    EVENT_ORG_COLS,
     RAW_COLS,
     STR,
-    STRS,
     TS,
     Prepared,
     arrow_table,
@@ -143,7 +144,7 @@ def upsert_articles(con, run_id: str | None, prep: Prepared, channels: list[str]
 
 
 def _store_children(con, run_id: str | None, touched: list[dict], now: datetime) -> None:
-    """Version history, organisations, article_orgs and article_events of the touched articles."""
+    """Version history, organisations, article_orgs, article_events and event_orgs of the touched articles."""
     ids = [r["article_id"] for r in touched]
     vers = [{"article_id": r["article_id"], "extractor_version": r["extractor_version"] or "",
              "content_hash": r["content_hash"], "title": r["title"], "is_alliance": r["is_alliance"],
@@ -168,12 +169,16 @@ def _store_children(con, run_id: str | None, touched: list[dict], now: datetime)
     if ao:
         with registered(con, "in_ao", arrow_table(ao, [("article_id", STR), ("org", STR), ("mentions", pa.int32())])):
             con.execute("INSERT INTO article_orgs BY NAME SELECT * FROM in_ao")
+    con.execute("DELETE FROM event_orgs WHERE article_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
     ev = [dict(e, article_id=r["article_id"]) for r in touched for e in r["events"]]
     if ev:
-        with registered(con, "in_ev", arrow_table(ev, [
-                ("article_id", STR), ("seq", pa.int32()), ("is_main", pa.bool_()), ("alliance", STR),
-                ("event", STR), ("event_date", pa.date32()), ("orgs", STRS), ("evidence", STR)])):
+        with registered(con, "in_ev", arrow_table(ev, EVENT_COLS)):
             con.execute("INSERT INTO article_events BY NAME SELECT * FROM in_ev")
+    roles = [{"article_id": e["article_id"], "seq": e["seq"], "org": org, "role": role}
+             for e in ev for org, role in e["roles"].items()]
+    if roles:
+        with registered(con, "in_roles", arrow_table(roles, EVENT_ORG_COLS)):
+            con.execute("INSERT INTO event_orgs BY NAME SELECT * FROM in_roles")
 
 
 def store_raw_pages(con, raw: list[dict], ids: dict[str, str]) -> None:

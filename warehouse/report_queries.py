@@ -32,12 +32,14 @@ FROM alliance_events e
 JOIN alliance_news n USING (article_id)
 ORDER BY e.event_date NULLS LAST, n.published_at, e.article_id"""
 
-# every member row as the view has it (m.*), with the article that shows the membership
+# every member row as the view has it (m.*), with the article that shows the membership (which need not be
+# an alert-worthy article itself: a later article about a tracked alliance may be the one that lists it)
 MEMBERS_SQL = """
-SELECT m.*, n.title AS evidence_title, n.url AS evidence_url, n.outlet AS evidence_outlet,
-       n.published_at AS evidence_published_at, n.story_id AS evidence_story_id
+SELECT m.*, a.title AS evidence_title, a.url AS evidence_url, a.outlet AS evidence_outlet,
+       a.published_at AS evidence_published_at, sa.story_id AS evidence_story_id
 FROM alliance_members m
-LEFT JOIN alliance_news n USING (article_id)
+LEFT JOIN articles a USING (article_id)
+LEFT JOIN story_articles sa USING (article_id)
 ORDER BY m.alliance, m.joined_on, m.org"""
 
 ORG_TYPES_SQL = "SELECT org, org_type FROM organisations"

@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 import pyarrow as pa
 
 from extractors import similarity
-from extractors.models import KST, FeedEntry, PageRecord
+from extractors.models import KST, AllianceEvent, FeedEntry, PageRecord, default_role
 
 from .clustering import doc_orgs
 
@@ -130,9 +130,22 @@ RAW_COLS = [("url", STR), ("article_id", STR), ("feed_url", STR), ("fetched_at",
 LOG_COLS = [("run_id", STR), ("kind", STR), ("url", STR), ("feed_url", STR), ("fetched_at", TS), ("status", STR),
             ("http_status", pa.int32()), ("reason", STR), ("error", STR), ("content_type", STR), ("bytes", pa.int32()),
             ("entries", pa.int32()), ("new_entries", pa.int32()), ("encoding", STR), ("elapsed_ms", pa.int32())]
+EVENT_COLS = [("article_id", STR), ("seq", pa.int32()), ("is_main", pa.bool_()), ("alliance", STR), ("event", STR),
+              ("event_date", pa.date32()), ("orgs", STRS), ("evidence", STR)]
+EVENT_ORG_COLS = [("article_id", STR), ("seq", pa.int32()), ("org", STR), ("role", STR)]
 SKETCH_COLS = [("article_id", STR), ("pub_date", pa.date32()), ("sketch_version", STR),
                ("sketch", pa.list_(pa.uint32())), ("orgs", STRS), ("alliance", STR), ("event", STR),
                ("event_date", pa.date32())]
+
+
+def event_roles(ev: AllianceEvent) -> dict[str, str]:
+    """Organisation -> role for one event: the classifier's roles; a party it gave no role takes the
+    event's natural one (``models.default_role``)."""
+    roles = {o: r for o, r in (ev.roles or {}).items() if o}
+    for org in ev.orgs or []:
+        if org:
+            roles.setdefault(org, default_role(ev.event, ev.alliance))
+    return dict(sorted(roles.items()))
 
 
 def entry_json(entry: FeedEntry | None) -> str | None:
@@ -193,7 +206,8 @@ def prepare(pages: list[PageRecord], run_id: str | None, *, log: bool, raw: bool
                               "mentions": int(o.mentions or 1)} for o in (rel.orgs if rel else []) if o.name],
                             key=lambda r: r["org"], prefer=lambda r: r["mentions"]),
             "events": [{"seq": i, "alliance": ev.alliance, "event": ev.event, "event_date": ev.event_date,
-                        "orgs": list(dict.fromkeys(ev.orgs or [])), "evidence": ev.evidence}
+                        "orgs": list(dict.fromkeys(ev.orgs or [])), "evidence": ev.evidence,
+                        "roles": event_roles(ev)}
                        for i, ev in enumerate(rel.events if rel else [])],
             "story_orgs": sorted(doc_orgs(rel)) if rel else [],
             "page_url": p.url,

@@ -218,6 +218,29 @@ CREATE TABLE alerts (
     response        VARCHAR
 );
 """),
+    (3, "event roles: what each organisation is to an alliance event (event_orgs)", """
+-- one row per organisation of an alliance event: founder | joiner | leaver | listed_member | partner | mentioned
+-- (extractors/models.py ROLES); alliance_members reads the member roles
+CREATE TABLE event_orgs (
+    article_id VARCHAR NOT NULL,
+    seq        INTEGER NOT NULL,             -- the event (article_events.seq)
+    org        VARCHAR NOT NULL,
+    role       VARCHAR NOT NULL,
+    PRIMARY KEY (article_id, seq, org)
+);
+
+-- events stored before roles existed: each party takes its event's natural role (models.default_role);
+-- `radar reprocess` replaces them with the classifier's roles
+INSERT INTO event_orgs
+SELECT DISTINCT e.article_id, e.seq, u.org,
+       CASE WHEN e.event = 'founded' THEN 'founder'
+            WHEN e.event = 'joined' THEN 'joiner'
+            WHEN e.event = 'left' THEN 'leaver'
+            WHEN e.event = 'rivalry' THEN 'mentioned'
+            WHEN e.event IN ('summit', 'other') AND e.alliance IS NOT NULL THEN 'listed_member'
+            ELSE 'partner' END
+FROM article_events e, unnest(e.orgs) AS u(org);
+"""),
 ]
 
 SCHEMA_VERSION: int = MIGRATIONS[-1][0]
@@ -272,19 +295,51 @@ JOIN articles a ON a.article_id = e.article_id AND a.is_alliance
 ORDER BY coalesce(e.event_date, a.published_date) DESC NULLS LAST, e.article_id, e.seq;
 
 CREATE OR REPLACE VIEW alliance_members AS
-WITH m AS (
-    SELECT e.alliance, u.org, coalesce(e.event_date, a.published_date) AS on_date, e.article_id
+WITH roles AS (      -- every role an organisation has in an event about a named alliance
+    SELECT e.alliance, regexp_replace(lower(e.alliance), '\\s+', '', 'g') AS alliance_key, r.org, r.role,
+           e.event_date, a.published_date, a.is_alliance, e.article_id
     FROM article_events e
-    JOIN articles a ON a.article_id = e.article_id AND a.is_alliance,
-         unnest(e.orgs) AS u(org)
+    JOIN event_orgs r ON r.article_id = e.article_id AND r.seq = e.seq
+    JOIN articles a ON a.article_id = e.article_id
     WHERE e.alliance IS NOT NULL
-      AND e.event NOT IN ('left', 'rivalry')
-      AND coalesce(e.event_date, a.published_date) IS NOT NULL
+), spellings AS (
+    SELECT alliance_key, alliance, count(*) AS n FROM roles GROUP BY ALL
+), tracked AS (      -- alliances some AI-alliance article is about, under their most used spelling
+    SELECT s.alliance_key, list(s.alliance ORDER BY s.n DESC, s.alliance)[1] AS alliance
+    FROM spellings s
+    WHERE s.alliance_key IN (SELECT alliance_key FROM roles WHERE is_alliance)
+    GROUP BY s.alliance_key
+), shown AS (        -- member evidence: a stated founding/joining date, else the article's date
+    SELECT t.alliance, r.org, r.article_id, r.published_date AS reported_on,
+           CASE WHEN r.role IN ('founder', 'joiner') AND r.event_date IS NOT NULL THEN r.event_date
+                ELSE r.published_date END AS on_date,
+           CASE WHEN r.role = 'founder' AND r.event_date IS NOT NULL THEN 'stated_founding'
+                WHEN r.role = 'joiner' AND r.event_date IS NOT NULL THEN 'stated_join'
+                ELSE 'listed_member' END AS basis
+    FROM roles r JOIN tracked t USING (alliance_key)
+    WHERE r.role IN ('founder', 'joiner', 'listed_member')
+), left_events AS (
+    SELECT t.alliance, r.org, coalesce(r.event_date, r.published_date) AS left_on
+    FROM roles r JOIN tracked t USING (alliance_key)
+    WHERE r.role = 'leaver' AND coalesce(r.event_date, r.published_date) IS NOT NULL
+), members AS (
+    SELECT alliance, org,
+           min(on_date)                                                                        AS joined_on,
+           arg_min(article_id, (on_date, basis = 'listed_member', article_id))                  AS article_id,
+           arg_min(basis, (on_date, basis = 'listed_member', article_id))                       AS basis,
+           min(reported_on)                                                                    AS first_reported_on,
+           max(on_date)                                                                        AS last_shown_on
+    FROM shown
+    WHERE on_date IS NOT NULL
+    GROUP BY alliance, org
 )
-SELECT alliance, org, min(on_date) AS joined_on, arg_min(article_id, (on_date, article_id)) AS article_id
-FROM m
-GROUP BY alliance, org
-ORDER BY alliance, joined_on, org;
+SELECT m.alliance, m.org, m.joined_on, m.article_id, m.basis, m.first_reported_on,
+       -- the latest departure after joining, unless the news shows it a member again afterwards
+       (SELECT max(l.left_on) FROM left_events l
+        WHERE l.alliance = m.alliance AND l.org = m.org AND l.left_on >= m.joined_on
+        HAVING max(l.left_on) >= m.last_shown_on)                                            AS left_on
+FROM members m
+ORDER BY m.alliance, m.joined_on, m.org;
 
 CREATE OR REPLACE VIEW org_network AS
 SELECT x.org AS org_a,
@@ -362,7 +417,7 @@ def apply_migrations(con, current: int, upto: int | None = None) -> int:
 
 def create_views(con, version: int) -> None:
     """(Re)create the public views that exist at ``version``."""
-    if version < 2:
-        return  # views need the story tables
+    if version < 3:
+        return  # views need the story tables (2) and the event roles (3)
     for stmt in split_sql(VIEWS):
         con.execute(stmt)

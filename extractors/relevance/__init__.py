@@ -32,10 +32,11 @@ from datetime import date, datetime
 from ..dates import DateResolver
 from ..gazetteer import Gazetteer, get_gazetteer
 from ..models import AllianceEvent, OrgRef, Relevance
-from .events import event_type, main_alliance, pick_date, sentence_event
+from .events import alliance_names, event_type, main_alliance, name_key, pick_date, sentence_event
 from .features import Analysis, model_text, prepare
 from .lexicon import Lexicon, LexiconError, get_lexicon
-from .membership import background_events, dedupe, parties
+from .membership import (article_scope, dedupe, korean_text, membership_acts, membership_events, parties,
+                         rival_orgs)
 from .model import BIAS, WEIGHTS, ModelError, Scorer, default_model
 from .sentences import SCORED_CHARS
 
@@ -86,9 +87,13 @@ def classify(title: str, text: str, published_at: date | datetime | str | None =
     unresolved = an.unresolved or {}
     is_alliance = prob >= threshold
 
-    events, main_orgs, alliance, event, ev_date, date_ev = [], [], None, None, None, None
+    main, main_orgs, alliance, event, ev_date, date_ev, names = None, [], None, None, None, None, None
     if is_alliance or prob >= 0.2:
-        events, main_orgs, alliance, event, ev_date, date_ev = _describe(an, gz, lex, resolver)
+        main, names, date_ev = _describe(an, gz, lex, resolver)
+        main_orgs, alliance, event, ev_date = main.orgs, main.alliance, main.event, main.event_date
+    events = _membership(an, gz, lex, resolver, main if is_alliance else None, names)
+    if is_alliance and events:
+        main_orgs = events[0].orgs         # the parties, less those the membership reading calls mentioned
 
     # OrgRefs: every organisation mentioned, parties first
     counts: Counter = Counter()
@@ -125,7 +130,7 @@ def classify(title: str, text: str, published_at: date | datetime | str | None =
     return Relevance(is_alliance=is_alliance, score=round(prob, 4), orgs=orgs if prob >= 0.2 else
                      [o for o in orgs if o.resolved], alliance=alliance if is_alliance else None,
                      event=event if is_alliance else None, event_date=ev_date if is_alliance else None,
-                     events=events if is_alliance else [], evidence=evidence)
+                     events=events, evidence=evidence)
 
 
 def _top_ngrams(ngram_parts: dict[str, float]) -> dict[str, list]:
@@ -136,7 +141,8 @@ def _top_ngrams(ngram_parts: dict[str, float]) -> dict[str, list]:
 
 
 def _describe(an: Analysis, gz: Gazetteer, lex: Lexicon, resolver: DateResolver):
-    """The main event (type, alliance, parties, date) and the background membership events."""
+    """The main event (type, alliance, parties, date), the alliance names the article uses that the gazetteer
+    does not know, and the date expression the event date came from."""
     sents = an.sents
     party = an.party_sents or ([an.best] if an.best else [])
     body = [s for s in sents if not s.caption and not s.metadata]
@@ -146,21 +152,63 @@ def _describe(an: Analysis, gz: Gazetteer, lex: Lexicon, resolver: DateResolver)
 
     lead1 = [s for s in body if s.kind in ("title", "body")][:2]
     event_texts = list(dict.fromkeys([s.text for s in lead1] + [s.text for s in party[:6] if s.orgs or s.alliances]))
-    event, cue = event_type(event_texts, n_alliances, lex)
+    names = alliance_names(body, gz, lex)
+    event_key = name_key(" ".join(event_texts))
+    event, cue = event_type(event_texts, n_alliances, lex, named=any(name_key(n) in event_key for n, _ in names))
 
     all_orgs = {o[2] for s in sents for o in s.orgs}
     ref_date = resolver.published
-    alliance, resolved_alliance = main_alliance(party, top, event, gz, lex, ref_date=ref_date, all_orgs=all_orgs)
+    alliance, resolved_alliance = main_alliance(party, top, event, gz, lex, ref_date=ref_date, all_orgs=all_orgs,
+                                                names_in_article=names)
     orgs = parties(party, event, alliance, named, gz, lex, all_orgs)
 
-    date_cands = [s for s in party if sentence_event(s, lex) == event] + party
-    ev_date, date_ev = pick_date(date_cands, sents, lex)
+    # the event's date: a sentence stating this event first; a sentence stating another membership event
+    # (the founding named in a joining story) never dates it
+    membership = ("founded", "joined", "left")
+    other = [s for s in party if event in membership and sentence_event(s, lex) in membership
+             and sentence_event(s, lex) != event]
+    date_cands = [s for s in party if sentence_event(s, lex) == event] + [s for s in party if s not in other]
+    ev_date, date_ev = pick_date(date_cands, [s for s in sents if s not in other], lex)
     evidence_sentence = next((s.text for s in party if cue and cue in s.text), party[0].text if party else "")
-    events = [AllianceEvent(alliance=alliance, event=event, event_date=ev_date, orgs=orgs, evidence=evidence_sentence)]
-    events += background_events(body, party, alliance, event, gz, lex, ref_date=ref_date, all_orgs=all_orgs,
-                                published_on=resolver.published if resolver.pub_precision == "day" else None)
     an.alliance_resolved = (resolved_alliance if alliance else None)
-    return dedupe(events), orgs, alliance, event, ev_date, date_ev
+    main = AllianceEvent(alliance=alliance, event=event, event_date=ev_date, orgs=orgs, evidence=evidence_sentence)
+    return main, names, date_ev
+
+
+_MEMBERSHIP_CUE_TABLES = ("founded", "joined", "left")
+
+
+def _membership(an: Analysis, gz: Gazetteer, lex: Lexicon, resolver: DateResolver, main: AllianceEvent | None,
+                names) -> list[AllianceEvent]:
+    """The alliance events of the article with a role for each organisation: the main event (for an
+    alliance article) and what any sentence says about an alliance's membership (for every article that
+    names an alliance, so a later, lower-scoring article about a tracked alliance still dates its joiners)."""
+    body = [s for s in an.sents if not s.caption and not s.metadata]
+    text = " ".join(s.text for s in body)
+    # an article that is not about an alliance tie may still state a tracked alliance's membership: it must
+    # name one (known, or quoted) -- bare unknown names are read only in alliance articles (Kiwi is dear)
+    names_alliance = any(gz.alliances[c].ai for s in body for m in s.alliances for c in m.candidates) or \
+        bool(lex.quoted_alliance.search(text) or lex.quoted_alliance_event.search(text))
+    states_membership = any(lex.event_cues[e].search(text) for e in _MEMBERSHIP_CUE_TABLES) or \
+        bool(lex.participation.search(text) or lex.listing.search(text) or lex.join_more.search(text))
+    acts = []
+    read = korean_text(text)
+    if read and (main is not None or (names_alliance and states_membership)):
+        all_orgs = {o[2] for s in an.sents for o in s.orgs}
+        if names is None:
+            names = alliance_names(body, gz, lex, bare=main is not None)
+        scope = article_scope(body, names, main.alliance if main else None, gz, lex,
+                              ref_date=resolver.published, all_orgs=all_orgs)
+        acts = membership_acts(body, scope, gz, lex, ref_date=resolver.published, all_orgs=all_orgs)
+    if main is not None and not read:
+        # a text that is not Korean: parties, but no membership read from it
+        role = "partner" if main.event in ("mou", "joint_research", "equity_swap") else "mentioned"
+        main = AllianceEvent(alliance=main.alliance, event=main.event, event_date=main.event_date,
+                             orgs=list(main.orgs), evidence=main.evidence, roles={o: role for o in main.orgs})
+        return [main]
+    party_orgs = list(dict.fromkeys(o[2] for s in (an.party_sents or []) for o in s.orgs))
+    known = gz.alliances.get(main.alliance) if main is not None and main.alliance else None
+    return dedupe(membership_events(acts, main, party_orgs, rival_orgs(body, lex), known.leader if known else None))
 
 
 def _evidence_json(ev: dict) -> dict:
@@ -175,7 +223,7 @@ def relevance_to_json(r: Relevance) -> dict:
                             for o in r.orgs]
     evidence["events"] = [{"alliance": e.alliance, "event": e.event,
                            "event_date": e.event_date.isoformat() if e.event_date else None,
-                           "orgs": e.orgs, "evidence": e.evidence} for e in r.events]
+                           "orgs": e.orgs, "roles": e.roles, "evidence": e.evidence} for e in r.events]
     return {
         "is_alliance": r.is_alliance,
         "score": r.score,

@@ -72,6 +72,7 @@ class Lexicon:
     person_after_org: re.Pattern
     title_after_name: re.Pattern
     title_before_name: re.Pattern
+    title_end: re.Pattern
     bracket_head: re.Pattern
     # regions
     country: re.Pattern
@@ -79,6 +80,9 @@ class Lexicon:
     # alliances
     alliance_noun: re.Pattern
     quoted_alliance: re.Pattern
+    quoted_alliance_event: re.Pattern
+    launched_alliance: re.Pattern
+    strong_name_head: re.Pattern
     bare_alliance: re.Pattern
     name_head_end: re.Pattern
     name_part_head: re.Pattern
@@ -99,6 +103,14 @@ class Lexicon:
     existing_cut: re.Pattern
     aside_start: re.Pattern
     past_marker: re.Pattern
+    join_more: re.Pattern
+    listing: re.Pattern
+    participation: re.Pattern
+    background_founding: re.Pattern
+    convener: re.Pattern
+    parent_after: re.Pattern
+    announcer_after: re.Pattern
+    rival_marker: re.Pattern
 
 
 def _read(path: Path) -> dict:
@@ -228,12 +240,20 @@ def _compile(data: dict, path: str) -> dict:
         "person_after_org": rf"^\s(?:[가-힣]{{2,4}}\s)?(?:{w('titles', 'after_org')})(?:[은는이가을를과와의도]|\s|$|[,.)·])",
         "title_after_name": rf"^\s*(?:{w('titles', 'after_name')})",
         "title_before_name": rf"(?:{w('titles', 'before_name')})\s*$",
+        "title_end": rf"(?:{w('titles', 'after_org')}|{w('titles', 'after_name')}|{w('titles', 'name_endings')})$",
         "bracket_head": rf"\(\s?(?:{w('titles', 'in_brackets')})",
         "country": rf"^(?:{w('regions', 'countries')})(?:\(.*\))?$",
         "region_word": f"^(?:{w('regions', 'korean')})(?:{w('regions', 'korean_endings')})?$",
         "alliance_noun": w("alliances", "nouns"),
         "quoted_alliance": (r"[‘'\"“「『《<]\s*([^‘’'\"“”「」『』《》<>\n.!?]{0,40}?(?:" + name_heads + "|"
                             + w("alliances", "quoted_name_heads") + r"))\s*[’'\"”」』》>]"),
+        "quoted_alliance_event": (r"[‘'\"“「『《<]\s*([^‘’'\"“”「」『』《》<>\n.!?]{0,40}?(?:" + name_heads + "|"
+                                  + w("alliances", "quoted_name_heads") + r"))\s*(?:\([^()]{1,40}\))?\s*"
+                                  r"(?:제?\s?\d+\s?차\s?)?(?:" + w("alliances", "event_words") + r")\s*[’'\"”」』》>]"),
+        "launched_alliance": (r"(?:이번|이)\s((?:[^\s.,]+\s){0,3}?[^\s.,]*?(?:" + name_heads + "|"
+                              + w("alliances", "quoted_name_heads") + r"))\s?(?:"
+                              + w("event_rules", "definitional_founding") + ")"),
+        "strong_name_head": f"(?:{w('alliances', 'strong_name_heads')})$",
         "bare_alliance": name_heads + r"(?=[은는이가을를의에와과도로]|\s|$|[,.)…·'’\"”])",
         "name_head_end": name_heads + "$",
         "name_part_head": rf"^\s?[^\s,·]{{0,12}}\s?(?:{w('alliances', 'name_part_heads')})",
@@ -253,6 +273,14 @@ def _compile(data: dict, path: str) -> dict:
         "existing_cut": w("membership", "existing_cut"),
         "aside_start": rf"^\s*(?:{w('membership', 'aside_start')})",
         "past_marker": w("membership", "past_marker"),
+        "join_more": w("membership", "join_more"),
+        "listing": w("membership", "listing"),
+        "participation": w("membership", "participation"),
+        "background_founding": w("membership", "background_founding"),
+        "convener": rf"^\s?(?:(?:{w('membership', 'convener')})(?:\s[^\s,.]+){{0,4}}\s?)?[‘'\"“「『《<]?\s?$",
+        "parent_after": rf"^\s?(?:[은는의가이]\s?)?(?:{w('membership', 'parent_after')})(?:인|로|이자)?\s",
+        "rival_marker": w("membership", "rival_marker"),
+        "announcer_after": rf"^\s?(?:{w('membership', 'announcer_after')})",
     }
     out = {name: rx(pattern, name) for name, pattern in p.items()}
     out["ties"] = tuple((b["label"], b["class"], rx(_alt(b["cues"]), f"tie '{b['label']}'")) for b in data["tie"])

@@ -37,6 +37,7 @@ class Sentence:
     orgs: list = field(default_factory=list)        # [(start, end, canonical, resolved)]
     alliances: list = field(default_factory=list)   # [AllianceMention]
     dates: list = field(default_factory=list)       # [DateMention]
+    unresolved_done: str = ""                       # Kiwi added the names the gazetteer does not know: "", strict, loose
 
     @property
     def strong_tie(self) -> bool:
@@ -45,7 +46,8 @@ class Sentence:
 
 def clean_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").replace("\u200b", "")
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)          # markdown images
+    text = re.sub(r"!\[(?:[^\[\]]|\[[^\[\]]*\])*\]\([^)]*\)", " ", text)   # markdown images (alt text may hold [..])
+    text = re.sub(r"(?<=[가-힣A-Za-z])\s?[\[(]\d{6}[\])]", "", text)  # ticker codes: "KT[030200]는" -> "KT는"
     text = re.sub(r"\[([^\]]*)\]\((?:https?://)[^)]*\)", r"\1", text)
     text = re.sub(r"https?://\S+", " ", text)
     text = re.sub(r"(?m)^\s*date\s+\d{4}(?:-\d{2}){0,2}\s*", "", text)
@@ -116,6 +118,9 @@ def sentences(title: str, text: str, lex: Lexicon) -> list[Sentence]:
             s = Sentence(len(sents), part, "body", order)
             order += 1
         s.caption = bool(lex.caption.search(part))
+        if s.caption and len(re.findall(r"[▲△]", part)) >= 3 and _PROPER_END.search(part) \
+                and not lex.caption.search(re.sub(r"^\s*[▲△]", "", part)):
+            s.caption = False            # "▲A ▲B ▲C이 이름을 올렸다.": a list in a sentence, not a photo caption
         s.attendee = bool(lex.attendee.search(part))
         s.metadata = bool(lex.metadata.search(part)) or (len(part) < 80 and bool(METADATA_SHORT.search(part)))
         if s.caption and s.kind == "title":
