@@ -177,3 +177,18 @@ def test_one_company_launch_without_a_title_is_not_an_alliance():
     r = classify(None, "카카오가 자체 개발한 AI 비서 서비스를 정식 출시했다. 회사는 올해 안에 사용자를 천만 명으로 "
                        "늘리고 여러 기업과의 협력도 검토하겠다고 밝혔다.", "2025-03-04")
     assert not r.is_alliance
+
+
+def test_a_headline_joining_two_fields_is_not_a_pair_of_parties():
+    r = classify("정상회담…\"양국 협력, AI·데이터 협력으로 넓힌다\"",
+                 "두 나라 정상은 회담을 열고 동맹 관계를 인공지능과 데이터 분야로 넓히기로 했다. 정부는 "
+                 "이번 합의가 안보 협력의 외연을 넓혔다고 평가했다.", "2024-06-12")
+    assert r.evidence["features"]["pair_head"] == 0.0
+    assert not r.is_alliance
+
+
+def test_one_company_news_naming_its_alliance_in_passing_is_not_an_alliance_story():
+    r = classify("SK텔레콤, 통화 요약 AI 기능 업데이트",
+                 "SK텔레콤이 통화 내용을 요약해 주는 AI 기능을 새로 내놨다. 회사는 K-AI 얼라이언스에서 다진 "
+                 "언어 기술을 활용했다고 설명했다. 업데이트는 이번 주부터 순차 적용된다.", "2024-04-02")
+    assert not r.is_alliance, r.evidence["score_parts"]

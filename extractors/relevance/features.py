@@ -25,6 +25,28 @@ FEATURE_NAMES = ("tie_ai", "parties", "alliance", "ai_share", "ai_head", "tie_he
                  "non_ai_subject", "single_org", "edu_event", "non_ai_alliance", "roundup",
                  "no_gate", "tie_lead", "tie_count", "orgs_lead", "pair_head", "pair_anaphor", "politics_field")
 
+def _names_a_pair(text: str, lex: Lexicon) -> bool:
+    """A headline joining two or more names by punctuation ("A·B, ...", "A-B 맞손"), where at least two of
+    the joined words are not topics: "AI·반도체 협력" joins fields, not parties."""
+    for m in _PAIR_HEAD.finditer(text):
+        names = [re.search(_NAME, part).group(0) for part in re.split(r"\s?[·ㆍ‧\-–/]\s?", m.group(0))]
+        named = [n for n in names if len(_topic_words(lex).sub("", n)) >= 2]
+        if len(named) >= 2:
+            return True
+    return False
+
+
+_TOPIC_WORDS: dict[str, re.Pattern] = {}     # per lexicon digest
+
+
+def _topic_words(lex: Lexicon) -> re.Pattern:
+    pattern = _TOPIC_WORDS.get(lex.digest)
+    if pattern is None:
+        pattern = _TOPIC_WORDS[lex.digest] = re.compile(
+            "|".join(f"(?:{p.pattern})" for p in (lex.ai_strong, lex.ai_weak, lex.application_field)))
+    return pattern
+
+
 # the text the model's character n-grams read: the title (and head lines), the first body sentences and the
 # tie / party sentences, with organisation names masked (the model learns how ties are phrased, not who)
 TEXT_LEAD_SENTENCES = 5
@@ -173,7 +195,7 @@ def extract_features(sents: list[Sentence], gz: Gazetteer, lex: Lexicon
     tie_lead = 1.0 if any(s.strong_tie for s in lead3) else 0.0
     tie_count = min(sum(1 for s in body if s.kind == "body" and s.order < 10 and s.strong_tie), 5) / 5
     orgs_lead = min(len({o[2] for s in lead3 for o in s.orgs}), 4) / 4
-    pair_head = 1.0 if any(_PAIR_HEAD.search(s.text) for s in (head[:1] or lead[:1])) else 0.0
+    pair_head = 1.0 if any(_names_a_pair(s.text, lex) for s in (head[:1] or lead[:1])) else 0.0
     pair_anaphor = 1.0 if named_pair and any(lex.pair_anaphor.search(s.text) and (s.ties or s.ai) for s in body
                                              if s.kind != "body" or s.order < 10) else 0.0
 
