@@ -20,6 +20,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from browser import DISTINCT_GLYPHS_JS, LAPTOP, PHONE, chromium_path, open_page
+from builders import feed_fetch, page
 from conftest import SCREENSHOTS
 from lxml import html as lxml_html
 
@@ -27,7 +28,6 @@ from extractors.models import KST
 from reports.model import build_model
 from reports.page import render_report
 from warehouse import Warehouse
-from warehouse.samples import feed_fetch, page
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=KST)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from .store import WarehouseError, read_only_connection
+from .connection import read_only_connection
+from .errors import WarehouseError
 
 STORIES_SQL = "SELECT * FROM alliance_stories"          # newest first (the view's order)
 
