@@ -125,6 +125,13 @@ def extract(file_or_url: str, url: Optional[str] = typer.Option(None, "--url", h
         from radar.runner import fetch_one
         with user_errors():
             response = fetch_one(file_or_url)
+        if response.error == "private_address":
+            from urllib.parse import urlsplit
+            parts = urlsplit(response.final_url)
+            host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+            where = f"{host}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+            fail(f"{response.final_url}: refused: {parts.hostname} is a private, loopback or link-local address; "
+                 f"to read it, add \"{where}\" to [fetch] allow_private_hosts in sources.toml", 1)
         if response.error:
             fail(f"{file_or_url}: {response.error}", 1)
         data, page_url, content_type = response.content or b"", url or response.final_url, response.content_type

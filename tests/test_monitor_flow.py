@@ -19,7 +19,7 @@ def passes(tmp_path_factory, webhook_server):
     tmp = tmp_path_factory.mktemp("monitor")
     with CorpusServer() as server:
         sources = tmp / "sources.toml"
-        sources.write_text(server.render_sources() + f'\n[alerts]\nurls = ["{webhook_server.apprise_url}"]\n',
+        sources.write_text(server.render_sources(alert_urls=[webhook_server.apprise_url]),
                            encoding="utf-8")
         db = tmp / "radar.duckdb"
         first_state = monitor(sources_path=str(sources), db_path=str(db), return_state=True)

@@ -2,6 +2,9 @@
 
 * ``create_alerts``: one alert per new story and channel, written in the load's own transaction (so a
   story is never stored without its alert, nor alerted twice: the id is a hash of story and channel);
+* ``hold_old_alerts``: a new story first published more than ``[alerts] max_age_days`` ago (a first run,
+  a backfill, a feed that republished its archive) keeps its alerts as status 'too_old': stored, shown in
+  the digest and the report, never pushed;
 * ``cancel_alerts_of_dropped_stories``: a story none of whose articles is alliance news any more keeps
   its sent alerts as history, its pending ones are cancelled;
 * ``pending_alerts``: what the flow should deliver now, with the story as it stands (outlets that
@@ -18,7 +21,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -41,6 +44,24 @@ def create_alerts(con, story_ids: list[str], channels: list[str], now: datetime,
                               ).fetchall()[0][0]
         con.execute("INSERT OR IGNORE INTO alerts BY NAME SELECT * FROM in_al")
     return int(created)
+
+
+def hold_old_alerts(con, created_since: datetime, max_age_days: float) -> int:
+    """Alerts created since ``created_since`` (this transaction: the write lock is exclusive) whose story
+    was first published more than ``max_age_days`` before now become 'too_old'; returns how many stories.
+    0 days: no limit. A story without a publication time is pushed."""
+    if not max_age_days or max_age_days <= 0:
+        return 0
+    cutoff = created_since - timedelta(days=max_age_days)
+    rows = con.execute("""
+        UPDATE alerts SET status = 'too_old',
+               last_error = 'not pushed: story first published ' || strftime(st.first_published_at, '%Y-%m-%d %H:%M UTC')
+                            || ', more than ' || ? || ' days before it was found ([alerts] max_age_days)'
+        FROM stories st
+        WHERE st.story_id = alerts.story_id AND alerts.status = 'pending' AND alerts.attempts = 0
+          AND alerts.created_at >= ? AND st.first_published_at < ?
+        RETURNING alerts.story_id""", [f"{max_age_days:g}", created_since, cutoff]).fetchall()
+    return len({story_id for (story_id,) in rows})
 
 
 def cancel_alerts_of_dropped_stories(con) -> None:
