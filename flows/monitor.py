@@ -77,9 +77,10 @@ def load_task(warehouse: Warehouse, run_id: str, feeds: list[FeedFetch], pages: 
 
 @task(name="deliver-alerts", cache_policy=NO_CACHE)
 def deliver_alerts(warehouse: Warehouse, config: Config) -> dict:
+    # each answer is journaled (fsync) before the next send: a crash mid-delivery never re-sends a confirmed alert
     results = deliver(warehouse.pending_alerts(), alert_channels(config), get_run_logger(),
-                      timeout=config.alerts.timeout_seconds)
-    warehouse.record_deliveries(results)
+                      timeout=config.alerts.timeout_seconds, on_result=warehouse.journal_delivery)
+    warehouse.apply_journal()
     sent = sum(1 for r in results if r.ok)
     return {"alerts_sent": sent, "alerts_failed": len(results) - sent}
 

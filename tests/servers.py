@@ -27,6 +27,7 @@ class WebhookRequest:
     json: object | None             # the parsed body when it is JSON, else None
     status: int                     # what the receiver answered
     at: float = field(default_factory=time.time)
+    held: bool = False              # answered only after ``release()`` (the sender may have died meanwhile)
 
     @property
     def text(self) -> str:
@@ -75,12 +76,15 @@ class _HookHandler(BaseHTTPRequestHandler):
             parsed = json.loads(body) if body else None
         except ValueError:
             parsed = None
-        status, delay = owner._next_answer()
+        status, delay, held = owner._next_answer()
+        if held:
+            owner.holding.set()
+            owner._released.wait()
         if delay > 0 and owner._stopping.wait(delay):
             self.close_connection = True
             return
         owner._record(WebhookRequest(method=self.command, path=self.path, headers=dict(self.headers.items()),
-                                     raw=body, json=parsed, status=status))
+                                     raw=body, json=parsed, status=status, held=held))
         self._answer(status, b'{"ok": true}' if status < 400 else b'{"ok": false}')
 
     def _answer(self, status: int, body: bytes):
@@ -100,6 +104,8 @@ class WebhookReceiver:
     status     what to answer (default 200); set 500 to make every delivery fail
     delay      seconds to wait before answering (a slow endpoint)
     fail_next(n, status=500)   only the next n requests fail, later ones get ``status`` again
+    hold(n)    the n-th request (1-based, counted from now) is read but not answered until ``release()``;
+               ``holding`` is set when it arrives (a test can kill the sender then)
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, path: str = "/hook"):
@@ -110,6 +116,10 @@ class WebhookReceiver:
         self.delay = 0.0
         self.received: list[WebhookRequest] = []
         self._failures: list[int] = []
+        self._arrived = 0
+        self._hold_at: int | None = None
+        self.holding = threading.Event()
+        self._released = threading.Event()
         self._cond = threading.Condition()
         self._stopping = threading.Event()
         self._httpd: _HookServer | None = None
@@ -137,6 +147,7 @@ class WebhookReceiver:
         return self
 
     def stop(self) -> None:
+        self.release()
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
@@ -152,6 +163,15 @@ class WebhookReceiver:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    def hold(self, n: int) -> None:
+        with self._cond:
+            self._hold_at = self._arrived + n
+            self.holding.clear()
+            self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
 
     def fail_next(self, n: int, status: int = 500) -> None:
         with self._cond:
@@ -170,10 +190,11 @@ class WebhookReceiver:
         with self._cond:
             return [r.json for r in self.received if r.status < 400 and r.json is not None]
 
-    def _next_answer(self) -> tuple[int, float]:
+    def _next_answer(self) -> tuple[int, float, bool]:
         with self._cond:
+            self._arrived += 1
             status = self._failures.pop(0) if self._failures else self.status
-            return status, self.delay
+            return status, self.delay, self._arrived == self._hold_at
 
     def _record(self, request: WebhookRequest) -> None:
         with self._cond:

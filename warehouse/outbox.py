@@ -10,9 +10,12 @@
 * ``pending_alerts``: what the flow should deliver now, with the story as it stands (outlets that
   joined since the alert was created are listed);
 * ``DeliveryJournal`` + ``apply_deliveries``: each delivery result is appended to a small fsynced
-  journal next to the database BEFORE the database is written; the next write transaction applies
-  the journal (idempotently) and then forgets it. So a result is never lost when the file is busy or
-  the process dies after recording, and a journaled send is never offered again.
+  journal next to the database as soon as the channel answers, BEFORE the next alert is sent and before
+  the database is written; the next write transaction applies the journal (idempotently) and then
+  forgets it. So a result is never lost when the file is busy or the process dies (SIGKILL, OOM, power)
+  mid-delivery, and a journaled send is never offered again. The one window left is between a channel's
+  answer and that fsync; json:// and form:// requests carry the alert id as a stable message id so a
+  receiver can drop the repeat such a crash would cause.
 """
 from __future__ import annotations
 
@@ -114,6 +117,14 @@ def apply_deliveries(con, entries: list[dict]) -> None:
                          e["alert_id"], at])
 
 
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class DeliveryJournal:
     """``<db>.deliveries.jsonl``: delivery results not yet in the database, one JSON object a line
     ({alert_id, ok, response, error, at, max_attempts}); ``<db>.deliveries.lock`` serialises writers."""
@@ -133,12 +144,16 @@ class DeliveryJournal:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def append(self, entries: list[dict]) -> None:
-        """Durable before it returns (fsync)."""
-        with self._locked(), open(self.path, "a", encoding="utf-8") as fh:
-            for e in entries:
-                fh.write(json.dumps(e, ensure_ascii=False, default=str) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        """Durable before it returns: the lines are fsynced, and the folder too when the file is new."""
+        with self._locked():
+            created = not self.path.exists()
+            with open(self.path, "a", encoding="utf-8") as fh:
+                for e in entries:
+                    fh.write(json.dumps(e, ensure_ascii=False, default=str) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            if created:
+                _fsync_dir(self.path.parent)
 
     def entries(self) -> list[dict]:
         try:
@@ -163,7 +178,11 @@ class DeliveryJournal:
             rest = [e for e in self.entries() if (e["alert_id"], e["at"], e["ok"]) not in keys]
             if rest:
                 tmp = self.path.with_suffix(".tmp")
-                tmp.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in rest), encoding="utf-8")
+                with open(tmp, "w", encoding="utf-8") as fh:
+                    fh.write("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in rest))
+                    fh.flush()
+                    os.fsync(fh.fileno())
                 os.replace(tmp, self.path)
+                _fsync_dir(self.path.parent)
             else:
                 self.path.unlink(missing_ok=True)

@@ -221,20 +221,33 @@ class Warehouse:
             counts["alerts_too_old"] = outbox.hold_old_alerts(con, began, self.alert_max_age_days)
         return counts
 
-    def record_deliveries(self, results: list[Delivery]) -> dict:
-        """Outcome of delivering alerts. Written first to a small
-        journal next to the database (fsync), then to the database; if the database is busy the
-        journal is applied by the next write, and pending_alerts already skips journaled sends —
-        so a sent alert is never sent again."""
-        if not results:
+    def journal_delivery(self, result: Delivery) -> None:
+        """One delivery result, durable (appended to the journal beside the database, fsynced) before
+        this returns — call it as each answer comes in, before the next send. ``pending_alerts`` skips
+        journaled sends at once; the next write transaction moves them into the database."""
+        self.journal.append(outbox.journal_entries([result], utcnow().isoformat(), self.alert_max_attempts))
+
+    def apply_journal(self) -> dict:
+        """Move journaled delivery results into the database now (if the file is busy, the next write
+        does it; nothing is lost). Returns {"recorded": n, "journaled": n left in the journal}."""
+        waiting = len(self.journal.entries())
+        if not waiting:
             return {"recorded": 0, "journaled": 0}
-        self.journal.append(outbox.journal_entries(results, utcnow().isoformat(), self.alert_max_attempts))
         try:
             with self._write():
                 pass    # _write applies (and then forgets) every journaled result
         except DatabaseBusy:
-            return {"recorded": 0, "journaled": len(results)}   # the next write applies them
-        return {"recorded": len(results), "journaled": 0}
+            return {"recorded": 0, "journaled": waiting}   # the next write applies them
+        return {"recorded": waiting, "journaled": 0}
+
+    def record_deliveries(self, results: list[Delivery]) -> dict:
+        """Outcome of delivering alerts: journaled (fsync), then written to the database; if the
+        database is busy the journal is applied by the next write, and pending_alerts already skips
+        journaled sends — so a sent alert is never sent again."""
+        if not results:
+            return {"recorded": 0, "journaled": 0}
+        self.journal.append(outbox.journal_entries(results, utcnow().isoformat(), self.alert_max_attempts))
+        return self.apply_journal()
 
     def prune_raw_html(self) -> int:
         """Delete raw HTML older than raw_html_retention_days (0 keeps everything)."""
