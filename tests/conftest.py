@@ -6,9 +6,9 @@ demo_manifest          the parsed manifest.toml (radar.demo_server.Manifest)
 webhook                a WebhookReceiver (tests/servers.py): .url, .apprise_url, .received, .status, .delay
 webhook_server         module scope: the same, for a module-scoped fixture (it keeps what earlier tests sent)
 
-Hypothesis profiles (tests/test_fuzz_parsers.py): "suite" (default) runs a small fixed sample per property so
-the suite stays quick and repeatable; RADAR_FUZZ=long runs many random examples and keeps failures in
-.hypothesis/ (rerun them with the same command).
+Hypothesis profiles (tests/test_fuzz_parsers.py): "ci" (default) runs a modest fixed sample per property (25
+derandomized examples, no example database) so the suite stays quick and repeatable; RADAR_FUZZ=long runs
+3,000 random examples per property and keeps failures in .hypothesis/ (rerun them with the same command).
 """
 from __future__ import annotations
 
@@ -34,12 +34,12 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 set_prefect_defaults()   # telemetry off (settings.py), before any test module imports Prefect
 
 _SLOW_INPUTS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
-hypothesis_settings.register_profile("suite", max_examples=40, derandomize=True, database=None,
+hypothesis_settings.register_profile("ci", max_examples=25, derandomize=True, database=None,
                                      suppress_health_check=_SLOW_INPUTS)
 hypothesis_settings.register_profile("long", max_examples=3000, derandomize=False,
                                      database=DirectoryBasedExampleDatabase(".hypothesis"),
                                      suppress_health_check=_SLOW_INPUTS)
-hypothesis_settings.load_profile(os.environ.get("RADAR_FUZZ", "suite"))
+hypothesis_settings.load_profile(os.environ.get("RADAR_FUZZ", "ci"))
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ parser, the page extractor, the text cleaner and the date parser. For any input:
 valid Unicode without NUL or control characters. Inputs are random bytes, markup-shaped text, and the demo
 corpus's own feeds and pages with random edits.
 
-The suite runs a small, fixed (derandomized) sample; `RADAR_FUZZ=long uv run pytest tests/test_fuzz_parsers.py`
-runs the long profile (many more random examples, failures kept in .hypothesis/). Inputs that broke a parser
-live in tests/fixtures/fuzz/ and run on every suite (test_regression_corpus)."""
+The suite runs the 'ci' profile (25 fixed, derandomized examples per property, tests/conftest.py);
+`RADAR_FUZZ=long uv run pytest tests/test_fuzz_parsers.py` runs the long profile (3,000 random examples per
+property, failures kept in .hypothesis/). Inputs that broke a parser live in tests/fixtures/fuzz/ and run on
+every suite (test_regression_corpus)."""
 from __future__ import annotations
 
 import re
