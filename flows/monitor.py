@@ -40,6 +40,10 @@ def select_new_entries(polled: list[tuple[FeedFetch, list[FeedEntry]]], warehous
         fetch.new_entries = sum(1 for e in entries if e.url not in known)
     if len(new) > limit:
         get_run_logger().info("%d new pages; fetching %d now, the rest next pass", len(new), limit)
+        waiting = {feed_url for _, feed_url, _ in new[limit:]}
+        for fetch, _ in polled:
+            if fetch.feed_url in waiting:      # no validators: the next poll lists the rest again, not a 304
+                fetch.etag = fetch.last_modified = None
     return new[:limit]
 
 

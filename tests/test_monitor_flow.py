@@ -204,3 +204,20 @@ def test_a_page_that_failed_for_a_transient_reason_is_fetched_next_pass_even_whe
     assert len(gone_gets) == 1                                            # a 404 is not retried
     assert rows(db, "select count(*) as n from articles")[0]["n"] == len(server.manifest.pages) - 1
     assert third["feeds_not_modified"] == len(server.manifest.feeds)     # validators are back after the retry
+
+
+def test_pages_beyond_max_pages_per_run_are_fetched_by_the_next_pass(tmp_path):
+    """New pages over the cap wait for the next pass: they must not hide behind their unchanged feed's 304."""
+    with CorpusServer() as server:
+        total = len(server.manifest.pages)
+        limit = total // 2 + 1
+        sources = tmp_path / "sources.toml"
+        sources.write_text(server.render_sources().replace("[fetch]", f"[fetch]\nmax_pages_per_run = {limit}", 1),
+                           encoding="utf-8")
+        db = tmp_path / "radar.duckdb"
+        monitor(sources_path=str(sources), db_path=str(db))
+        assert rows(db, "select count(*) as n from articles")[0]["n"] == limit
+        monitor(sources_path=str(sources), db_path=str(db))
+        third = monitor(sources_path=str(sources), db_path=str(db))
+    assert rows(db, "select count(*) as n from articles")[0]["n"] == total
+    assert third["feeds_not_modified"] == len(server.manifest.feeds)
