@@ -310,6 +310,17 @@ def bench_stream_cmd(directory: Path):
     bench_stream(directory, sys.stdout)
 
 
+@bench_app.command("faults")
+def bench_faults_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON instead of the table"),
+                     only: Optional[str] = typer.Option(None, "--only", help="only the faults whose name contains one of these comma-separated words"),
+                     kills: int = typer.Option(10, "--kills", help="SIGKILL trials"),
+                     seed: int = typer.Option(14, "--seed", help="seed for the kill points")):
+    """The fault matrix against local servers: rows lost, duplicates, seconds and peak MB per fault."""
+    from radar.bench_faults import bench_faults
+    report = bench_faults(sys.stdout, as_json=as_json, only=only, kills=kills, seed=seed)
+    raise typer.Exit(0 if report["totals"]["failed"] == 0 else 1)
+
+
 @bench_app.command("stories")
 def bench_stories_cmd(path: Optional[Path] = typer.Argument(None, help="rewrites set (default: the bundled one)")):
     """Pairwise precision/recall of story clustering on syndicated rewrites."""
