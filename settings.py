@@ -53,7 +53,11 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class FetchSettings:
-    allow_private_networks: bool = False   # refuse loopback/private/link-local targets unless set
+    allow_private_networks: bool = False   # True opens EVERY private/loopback/link-local address: prefer
+                                           # allow_private_hosts, which opens only the listed ones
+    allow_private_hosts: tuple[str, ...] = ()   # "host:port" entries (e.g. "127.0.0.1:8080",
+                                           # "intranet.example:443") that may resolve to a private address;
+                                           # checked after DNS resolution and on every redirect hop
     user_agent: str = "alliance-radar/0.1 (+https://github.com/alliance-radar/alliance-radar)"
     contact_url: str = "https://github.com/alliance-radar/alliance-radar"
     connect_timeout: float = 10.0
@@ -84,6 +88,8 @@ class AlertSettings:
     prefect_blocks: tuple[str, ...] = ()   # names of Prefect notification blocks
     max_attempts: int = 20                 # after this many failures an alert is given up (status 'failed')
     timeout_seconds: float = 15.0          # per alert per channel (socket read; connect gets a third)
+    max_age_days: float = 3.0              # a new story first published longer ago than this is stored and
+                                           # shown in the digest and report, not pushed (0 = no age limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +179,21 @@ def set_prefect_defaults(environ: MutableMapping[str, str] | None = None) -> Non
         env.setdefault(key, value)
 
 
+def parse_host_port(entry: str) -> tuple[str, int] | None:
+    """``"Host:8080"`` -> ``("host", 8080)``; ``"[::1]:8080"`` -> ``("::1", 8080)``; None if malformed."""
+    host, sep, port = entry.strip().rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        return None
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        return None                        # a bare IPv6 address needs brackets: [::1]:8080
+    host = host.lower().rstrip(".")
+    if not host or any(c.isspace() or c in "/?#@[]" for c in host):
+        return None
+    return host, int(port)
+
+
 def _build(cls, table: dict, where: str, path: Path):
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [{where}] must be a table")
@@ -224,6 +245,12 @@ def parse_config(data: dict, path: Path | None = None, environ: Mapping[str, str
     if unknown:
         raise ConfigError(f"{path}: unknown key '{sorted(unknown)[0]}' (known: feeds, {', '.join(SECTIONS)})")
     built = {name: _build(cls, data.get(name, {}), name, path) for name, cls in SECTIONS.items()}
+    for entry in built["fetch"].allow_private_hosts:
+        if parse_host_port(entry) is None:
+            raise ConfigError(f"{path}: allow_private_hosts entry '{entry}' in [fetch] is not host:port "
+                              f"(e.g. \"127.0.0.1:8080\", \"intranet.example:443\", \"[::1]:8080\")")
+    if built["alerts"].max_age_days < 0:
+        raise ConfigError(f"{path}: 'max_age_days' in [alerts] must be 0 (no limit) or more")
     feeds_raw = data.get("feeds", [])
     if not isinstance(feeds_raw, list):
         raise ConfigError(f"{path}: 'feeds' must be an array of tables ([[feeds]])")

@@ -38,7 +38,8 @@ __all__ = ["EXTRACTOR_VERSION", "extract_article", "clean_text"]
 
 EXTRACTOR_VERSION = "ko-2025.3"
 MIN_BODY_CHARS = 40                  # shorter bodies are "no_article"
-SLOW_PATH_MAX_CHARS = 1_500_000      # bigger pages skip htmldate's date search (it costs seconds there)
+SLOW_PATH_MAX_CHARS = 1_500_000      # bigger pages skip htmldate's date search and trafilatura's second
+                                     # opinion (both cost seconds to minutes there)
 
 _INLINE = frozenset("""a abbr acronym b bdi bdo big cite code data dfn em font i kbd mark q rp rt ruby s samp small
 span strike strong sub sup time tt u var wbr label nobr ins del img picture source amp-img""".split())
@@ -72,9 +73,10 @@ def _guard(data, max_bytes: int | None) -> bytes:
     if head.startswith(_BINARY_MAGIC):
         raise ExtractionError("binary", "the bytes are a binary file (image, archive, PDF...), not a page")
     if not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        nul = head.count(b"\x00")
+        # control bytes all over: binary. A stray NUL or two are dropped when the page is decoded (they
+        # used to throw the whole article away)
         ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
-        if nul or ctrl > len(head) * 0.05:
+        if ctrl > max(8, len(head) * 0.05):
             raise ExtractionError("binary", "the bytes hold control characters: a binary file, not a page")
     return data
 
@@ -521,7 +523,9 @@ def extract_article(data: bytes, *, url: str, http_charset: str | None = None,
     # trafilatura as a second opinion (it costs less than our 2x-trafilatura time budget): when the DOM
     # gave too little, disagreed with the description, or found only part of what trafilatura finds —
     # a body split across sibling containers on a layout the container scoring has not seen
-    cand = clean_paragraphs(_trafilatura_body(text, url), title=title, drop_lines=drop)
+    # (not on giant pages: trafilatura's time grows faster than the page — a minute at a few MB)
+    cand = clean_paragraphs(_trafilatura_body(text, url), title=title, drop_lines=drop) \
+        if len(text) < SLOW_PATH_MAX_CHARS else []
     if (_chars(body) < 200 or suspicious) and (
             (suspicious and desc in _loose(" ".join(cand))) or _chars(cand) > 1.5 * _chars(body) + 100):
         body = cand

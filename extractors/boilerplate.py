@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .outlets import OUTLETS_FILE
+from .decode import strip_control_chars
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 BOILERPLATE_FILE = RULES_DIR / "boilerplate.toml"
@@ -192,7 +193,7 @@ def rules_fingerprint() -> str:
 # ------------------------------------------------------------------------------------------ helpers
 
 def normalize_line(text: str) -> str:
-    text = unicodedata.normalize("NFC", _ZW.sub("", text))
+    text = unicodedata.normalize("NFC", _ZW.sub("", strip_control_chars(text)))
     return _WS.sub(" ", text).strip()
 
 
@@ -364,9 +365,15 @@ def trim_lead(paras: list[str], max_len: int = 60, exempt: frozenset[str] = froz
 
 # ------------------------------------------------------------------------------------------ cleaner
 
+# Every line meets every rule (about half a millisecond a line): a hostile or giant page of 100,000 short
+# paragraphs would hold a worker for a minute. No article has this many; the first lines hold it.
+MAX_LINES = 3000
+
+
 def clean_paragraphs(paras: list[str], *, title: str | None = None, drop_lines: tuple[str, ...] = (),
                      rules: RuleSet | None = None) -> list[str]:
-    """Apply the boilerplate table to a list of paragraphs/lines; returns the clean paragraphs."""
+    """Apply the boilerplate table to a list of paragraphs/lines (the first ``MAX_LINES`` non-empty ones);
+    returns the clean paragraphs."""
     rs = rules or default_rules()
     line_rules, list_rules, tail_rules = rs.by_scope("line"), rs.by_scope("list"), rs.by_scope("tail")
     keep_rules, end_rules = rs.by_scope("keep"), rs.by_scope("end")
@@ -375,7 +382,7 @@ def clean_paragraphs(paras: list[str], *, title: str | None = None, drop_lines: 
     breaks: set[int] = set()           # positions in ``out`` where a section of a bundle page starts
     banned = {_key(x) for x in drop_lines if x and _key(x)}
     title_key = _key(title) if title else ""
-    units = [u for u in (normalize_line(p) for p in paras) if u]
+    units = [u for u in (normalize_line(p) for p in paras[:MAX_LINES * 4]) if u][:MAX_LINES]
     out: list[str] = []
     seen_body = False
     i = 0

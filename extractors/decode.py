@@ -19,7 +19,8 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["charset_from_content_type", "decode_html", "normalize_charset", "sniff_declared_charset"]
+__all__ = ["charset_from_content_type", "decode_html", "normalize_charset", "sniff_declared_charset",
+           "strip_control_chars"]
 
 _SNIFF_BYTES = 4096            # where <meta charset> / <?xml encoding?> must appear (HTML spec: 1024; be lenient)
 _DETECT_BYTES = 200_000        # charset-normalizer looks at this much at most (bounded time on huge pages)
@@ -111,8 +112,24 @@ def _detect(data: bytes) -> str | None:
     return normalize_charset(best.encoding)
 
 
+# C0 controls but tab / newline / carriage return, DEL, and lone surrogates: never text, and NUL or a lone
+# surrogate breaks every consumer downstream (XML, DuckDB strings, JSON, terminals)
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def strip_control_chars(text: str) -> str:
+    """``text`` without control characters (tab, newline and CR stay) and without lone surrogates."""
+    return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
+
+
 def decode_html(data: bytes, http_charset: str | None = None) -> tuple[str, str]:
-    """Decode page or feed bytes. Returns ``(text, encoding_used)``; never raises on bad bytes."""
+    """Decode page or feed bytes. Returns ``(text, encoding_used)``; never raises on bad bytes. The text
+    holds no control characters but tab, newline and CR (``strip_control_chars``)."""
+    text, enc = _decode(data, http_charset)
+    return strip_control_chars(text), enc
+
+
+def _decode(data: bytes, http_charset: str | None) -> tuple[str, str]:
     if not data:
         return "", "utf-8"
     bom = _bom(data)

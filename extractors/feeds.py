@@ -32,7 +32,7 @@ from bs4 import BeautifulSoup
 from bs4.exceptions import ParserRejectedMarkup
 
 from .dates import parse_datetime
-from .decode import charset_from_content_type, decode_html, sniff_declared_charset
+from .decode import charset_from_content_type, decode_html, sniff_declared_charset, strip_control_chars
 from .models import FeedEntry, FeedParseError, ParsedFeed
 from .news_search import GOOGLE_NEWS_HOST, decode_google_news_url, is_google_news_link
 from .urls import http_url
@@ -169,17 +169,31 @@ def _numeric_entities(text: str) -> str:
         if chars is None:
             return m.group(0)
         return "".join(f"&#{ord(c)};" for c in chars)
-    return _ENTITY_REF.sub(repl, text)
+    return _CHAR_REF.sub(_valid_char_ref, _ENTITY_REF.sub(repl, text))
+
+
+_CHAR_REF = re.compile(r"&#(?:([0-9]{1,10})|[xX]([0-9A-Fa-f]{1,8}));")
+
+
+def _valid_char_ref(m: re.Match) -> str:
+    """A character reference to no character XML allows (NUL, a control, a lone surrogate, past U+10FFFF)
+    is dropped: feedparser would crash on a surrogate or hand the control character on."""
+    code = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
+    if code in (9, 10, 13) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+        return m.group(0)
+    return ""
 
 
 _FEED_START = re.compile(r"<\?xml\s|<rss[\s>]|<feed[\s>]|<rdf:RDF[\s>]")
 
 
-def _looks_binary(text: str) -> bool:
-    head = text[:4096]
-    if "\x00" in head:
-        return True
-    ctrl = sum(1 for c in head if ord(c) < 32 and c not in "\t\r\n")
+def _looks_binary(data: bytes) -> bool:
+    """Control bytes (NUL included) all over the first 4 KB: a binary file. A stray one or two in a feed
+    are dropped when it is decoded (they used to throw the whole feed away)."""
+    head = data[:4096]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return False
+    ctrl = sum(1 for b in head if b < 32 and b not in b"\t\r\n")
     return ctrl > max(8, len(head) // 50)
 
 
@@ -195,7 +209,6 @@ _ESCAPED_MARKUP = re.compile(r"</?(?:a|b|br|center|div|em|font|h[1-6]|i|img|li|o
                              r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});", re.I)
 _BLOCK_TAGS = ("br", "p", "div", "li", "tr", "td", "h1", "h2", "h3", "h4", "h5", "h6")
 _WS = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")   # e.g. a truncated "&#3" decodes to U+0003
 
 
 def _markup_to_text(text: str) -> str:
@@ -225,8 +238,8 @@ def _clean_text(value: str | None) -> str:
         if not (_MARKUP if round_ == 0 else _ESCAPED_MARKUP).search(text):
             break
         text = _markup_to_text(text)
-    text = _CONTROL.sub("", text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", ""))
-    return _WS.sub(" ", text).strip()
+    text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
+    return _WS.sub(" ", strip_control_chars(text)).strip()
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,12 +280,12 @@ def _check_size(data: bytes, max_bytes: int | None) -> None:
 
 def _prepare(data: bytes, content_type: str | None) -> tuple[bytes, str, str, str | None]:
     """Decoded, DOCTYPE-free UTF-8 bytes for feedparser: (bytes, root name, encoding, note)."""
+    if _looks_binary(data):
+        raise FeedParseError("not_xml", "binary data, not a feed")
     text, encoding, note = _decode_xml(data, content_type)
     text = text.lstrip("\ufeff \t\r\n")
     if not text:
         raise FeedParseError("empty", "feed holds only whitespace")
-    if _looks_binary(text):
-        raise FeedParseError("not_xml", "binary data, not a feed")
     if text[0] in "{[":
         raise FeedParseError("not_xml", "JSON, not an RSS/Atom feed")
     if text[0] != "<":

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
+from .decode import strip_control_chars
+
 __all__ = ["canonical_url", "http_url", "registrable_domain", "host_of"]
 
 TRACKING_PARAMS = {
@@ -40,7 +42,7 @@ def http_url(value: str | None, base: str | None) -> str | None:
     """``value`` as an absolute http(s) URL (resolved against ``base``; inner whitespace escaped), else None."""
     if not value:
         return None
-    value = value.strip()
+    value = strip_control_chars(value).strip()     # a NUL or a lone surrogate is never part of a link
     if not value:
         return None
     try:

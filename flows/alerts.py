@@ -25,6 +25,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -216,12 +217,34 @@ def _with_timeouts(url: str, timeout: float) -> str:
 _APPRISE_LOCK = threading.Lock()   # LogCapture hooks the process-wide apprise logger: one send at a time
 
 
-def _send_apprise(url: str, title: str, body: str, markdown: bool, timeout: float) -> tuple[bool, str]:
+# services where Apprise can put our own fields in the request: a stable message id lets the receiver drop
+# a repeat (the one left after a crash between the channel's answer and the journal's fsync)
+IDEMPOTENT_SCHEMES = {"json", "jsons", "form", "forms"}
+
+
+def with_message_id(url: str, message_id: str | None) -> str:
+    """For json:// and form:// channels: ``message_id`` in the body (Apprise's ``:field=value``) and an
+    ``Idempotency-Key`` header (``+Header=value``), unless the URL sets them. Other services: unchanged
+    (Slack and Teams webhooks take no message id; Slack's ``thread_ts`` only threads under an existing post)."""
+    if not message_id or urlsplit(url).scheme.lower() not in IDEMPOTENT_SCHEMES:
+        return url
+    query = urlsplit(url).query
+    keys = {kv.split("=", 1)[0].lower() for kv in query.split("&") if kv}
+    extra = [f"{k}={quote(message_id)}" for k in (":message_id", "+Idempotency-Key") if k.lower() not in keys]
+    if not extra:
+        return url
+    base, frag = (url.split("#", 1) + [""])[:2]
+    sep = "&" if "?" in base else "?"
+    return base + sep + "&".join(extra) + (("#" + frag) if frag else "")
+
+
+def _send_apprise(url: str, title: str, body: str, markdown: bool, timeout: float,
+                  message_id: str | None = None) -> tuple[bool, str]:
     import apprise
 
     with _APPRISE_LOCK:
         ap = apprise.Apprise()
-        if not ap.add(_with_timeouts(url, timeout)):
+        if not ap.add(_with_timeouts(with_message_id(url, message_id), timeout)):
             return False, "invalid Apprise URL"
         fmt = apprise.NotifyFormat.MARKDOWN if markdown else apprise.NotifyFormat.TEXT
         with apprise.LogCapture(level=logging.INFO) as captured:
@@ -288,10 +311,14 @@ def _bounded(fn, timeout: float, *args) -> tuple[bool, str]:
 
 
 def deliver(alerts: list[PendingAlert], channels: list[Channel], logger=None, *,
-            timeout: float = DEFAULT_TIMEOUT) -> list[Delivery]:
+            timeout: float = DEFAULT_TIMEOUT, on_result: Callable[[Delivery], None] | None = None) -> list[Delivery]:
     """Send each alert to its channel (``alert.channel`` = Channel.id; None -> every channel).
 
-    Returns one ``Delivery`` per alert; never raises for a channel fault."""
+    Returns one ``Delivery`` per alert; never raises for a channel fault. ``on_result(delivery)`` runs as
+    soon as an alert's answer is in, BEFORE the next alert is sent: the flow journals it there (append +
+    fsync), so a crash later in the loop cannot make a confirmed alert look unsent. If ``on_result`` raises
+    (the journal cannot be written), nothing more is sent. Each json:// / form:// request carries the
+    alert id as a stable ``message_id`` (one per story and channel) for receivers that drop repeats."""
     logger = logger or logging.getLogger("radar.alerts")
     by_id = {c.id: c for c in channels}
     results = []
@@ -315,7 +342,8 @@ def deliver(alerts: list[PendingAlert], channels: list[Channel], logger=None, *,
                     ok, msg = True, "logged"
                 elif ch.kind == "apprise":
                     # Apprise's own socket timeouts fire first; the thread bound is the backstop
-                    ok, msg = _bounded(_send_apprise, timeout * 2 + 5, ch.target, title, body, ch.markdown, timeout)
+                    ok, msg = _bounded(_send_apprise, timeout * 2 + 5, ch.target, title, body, ch.markdown, timeout,
+                                       alert.alert_id)
                 elif ch.kind == "block":
                     ok, msg = _bounded(_send_block, timeout * 2 + 5, ch.target, title, body)
                 else:
@@ -329,8 +357,11 @@ def deliver(alerts: list[PendingAlert], channels: list[Channel], logger=None, *,
             (responses if ok else errors).append(msg if len(targets) == 1 else f"{ch.label}: {msg}")
             if not ok:
                 logger.warning("alert %s to %s failed: %s", alert.alert_id, ch.label, msg)
-        results.append(Delivery(alert.alert_id, ok=all(oks), response="; ".join(responses) or None,
-                                error="; ".join(errors) or None))
+        result = Delivery(alert.alert_id, ok=all(oks), response="; ".join(responses) or None,
+                          error="; ".join(errors) or None)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
     return results
 
 

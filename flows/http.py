@@ -13,8 +13,10 @@ Politeness and safety, all in one place:
   cannot hold a fetch longer than ``total_timeout``;
 * a response size cap enforced while streaming (decoded bytes, so gzip bombs are cut too);
 * redirects followed by hand up to ``max_redirects``, every hop re-checked (scheme, address, robots);
-* hosts resolving to private / loopback / link-local / multicast / reserved addresses refused unless
-  ``allow_private_networks`` (the demo and the tests set it explicitly).
+* hosts resolving to private / loopback / link-local / multicast / reserved addresses refused (and
+  logged with the reason) unless their ``host:port`` is in ``allow_private_hosts`` (what the demo and
+  the tests use) or the global switch ``allow_private_networks`` is on; checked after DNS resolution,
+  before every hop.
 
 ``fetch`` never raises for network faults: it returns a ``FetchResponse`` whose ``error`` is a short
 reason: timeout, too_large, robots_disallowed, robots_unavailable[: why], private_address, bad_scheme,
@@ -36,9 +38,12 @@ from typing import Any, Awaitable, Callable, Iterable
 import httpx
 from protego import Protego
 
-from settings import FetchSettings
+from settings import FetchSettings, parse_host_port
 
 log = logging.getLogger("radar.http")
+# outside a flow (radar extract) nobody configured logging: the caller reports the reason itself, so no
+# "last resort" copy of the warning on stderr; inside a flow the records still reach Prefect's handlers
+logging.getLogger("radar").addHandler(logging.NullHandler())
 
 
 @dataclass(slots=True)
@@ -128,7 +133,8 @@ class PoliteFetcher:
         self._robots: dict[str, Protego | bool] = {}       # origin -> parser | True (allow all) | False (disallow)
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._robots_why: dict[str, str] = {}              # origin -> why robots.txt was unavailable
-        self._addr_ok: dict[str, str | None] = {}          # host -> None (ok) | refusal reason
+        self._addr_ok: dict[str, str | None] = {}          # "host:port" -> None (ok) | refusal reason
+        self._allowed = {hp for hp in map(parse_host_port, self.settings.allow_private_hosts) if hp}
         self.memo: dict[str, Any] = {}    # what callers learn once per pass (flows/search_apis.py)
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -333,12 +339,22 @@ class PoliteFetcher:
             await asyncio.sleep(delay)
 
     async def _check_address(self, url: httpx.URL) -> None:
+        """Refuse a host that resolves to an internal address (any of its addresses), unless the switch
+        ``allow_private_networks`` is on or ``host:port`` is in ``allow_private_hosts``. Runs before
+        every hop, so a redirect from an allowed host to another internal one is refused too."""
         if self.settings.allow_private_networks:
             return
-        host = url.host
-        if host not in self._addr_ok:
-            self._addr_ok[host] = await self._resolve_verdict(host, url.port or 443)
-        reason = self._addr_ok[host]
+        host, port = url.host.lower().rstrip("."), url.port or {"http": 80, "https": 443}.get(url.scheme, 443)
+        key = f"{host}:{port}"
+        if key not in self._addr_ok:
+            verdict = await self._resolve_verdict(host, port)
+            if verdict == "private_address" and (host, port) in self._allowed:
+                verdict = None
+            self._addr_ok[key] = verdict
+            if verdict == "private_address":
+                log.warning("refused %s: %s resolves to a private/loopback/link-local address and %s is not in "
+                            "[fetch] allow_private_hosts", _origin(url), host, key)
+        reason = self._addr_ok[key]
         if reason:
             self.stats["private_refused" if reason == "private_address" else "dns_errors"] += 1
             raise _Refused(reason)

@@ -40,6 +40,10 @@ def select_new_entries(polled: list[tuple[FeedFetch, list[FeedEntry]]], warehous
         fetch.new_entries = sum(1 for e in entries if e.url not in known)
     if len(new) > limit:
         get_run_logger().info("%d new pages; fetching %d now, the rest next pass", len(new), limit)
+        waiting = {feed_url for _, feed_url, _ in new[limit:]}
+        for fetch, _ in polled:
+            if fetch.feed_url in waiting:      # no validators: the next poll lists the rest again, not a 304
+                fetch.etag = fetch.last_modified = None
     return new[:limit]
 
 
@@ -77,9 +81,10 @@ def load_task(warehouse: Warehouse, run_id: str, feeds: list[FeedFetch], pages: 
 
 @task(name="deliver-alerts", cache_policy=NO_CACHE)
 def deliver_alerts(warehouse: Warehouse, config: Config) -> dict:
+    # each answer is journaled (fsync) before the next send: a crash mid-delivery never re-sends a confirmed alert
     results = deliver(warehouse.pending_alerts(), alert_channels(config), get_run_logger(),
-                      timeout=config.alerts.timeout_seconds)
-    warehouse.record_deliveries(results)
+                      timeout=config.alerts.timeout_seconds, on_result=warehouse.journal_delivery)
+    warehouse.apply_journal()
     sent = sum(1 for r in results if r.ok)
     return {"alerts_sent": sent, "alerts_failed": len(results) - sent}
 

@@ -127,6 +127,13 @@ def extract(file_or_url: str, url: Optional[str] = typer.Option(None, "--url", h
         from radar.runner import fetch_one
         with user_errors():
             response = fetch_one(file_or_url)
+        if response.error == "private_address":
+            from urllib.parse import urlsplit
+            parts = urlsplit(response.final_url)
+            host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+            where = f"{host}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+            fail(f"{response.final_url}: refused: {parts.hostname} is a private, loopback or link-local address; "
+                 f"to read it, add \"{where}\" to [fetch] allow_private_hosts in sources.toml", 1)
         if response.error:
             fail(f"{file_or_url}: {response.error}", 1)
         data, page_url, content_type = response.content or b"", url or response.final_url, response.content_type
@@ -336,6 +343,17 @@ def bench_membership_cmd(directory: Path):
         bench_membership(directory, sys.stdout)
     except MembershipBenchError as exc:
         fail(str(exc))
+
+
+@bench_app.command("faults")
+def bench_faults_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON instead of the table"),
+                     only: Optional[str] = typer.Option(None, "--only", help="only the faults whose name contains one of these comma-separated words"),
+                     kills: int = typer.Option(10, "--kills", help="SIGKILL trials"),
+                     seed: int = typer.Option(14, "--seed", help="seed for the kill points")):
+    """The fault matrix against local servers: rows lost, duplicates, seconds and peak MB per fault."""
+    from radar.bench_faults import bench_faults
+    report = bench_faults(sys.stdout, as_json=as_json, only=only, kills=kills, seed=seed)
+    raise typer.Exit(0 if report["totals"]["failed"] == 0 else 1)
 
 
 @bench_app.command("stories")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import json
 import posixpath
 import socket
 import threading
@@ -347,11 +348,18 @@ class CorpusServer:
     def url(self, path: str) -> str:
         return self.base_url + (path if path.startswith("/") else "/" + path)
 
-    def render_sources(self, template: Path | None = None) -> str:
-        """The demo sources.toml with ``{base_url}`` filled in."""
+    def render_sources(self, template: Path | None = None, *, alert_urls: list[str] | tuple[str, ...] = ()) -> str:
+        """The demo sources.toml with ``{base_url}`` and ``{host_port}`` (this server's 127.0.0.1:<port>,
+        the one private address the demo opens) filled in; ``alert_urls`` go into its ``[alerts]`` table."""
         self._require_started()
         text = Path(template or self.root / "sources.toml").read_text("utf-8")
-        return text.replace("{base_url}", self.base_url)
+        text = text.replace("{base_url}", self.base_url).replace("{host_port}", f"{self.host}:{self.port}")
+        if alert_urls:
+            if "\n[alerts]\n" not in text:
+                text += "\n[alerts]\n"
+            urls = ", ".join(json.dumps(u) for u in alert_urls)
+            text = text.replace("\n[alerts]\n", f"\n[alerts]\nurls = [{urls}]\n", 1)
+        return text
 
     def route(self, path: str, *, status: int = 200, body: bytes | str = b"",
               content_type: str = "text/html; charset=utf-8", headers: dict[str, str] | None = None,

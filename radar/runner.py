@@ -83,7 +83,8 @@ def print_summary(counts: dict, seconds: float, db_path: Path, out=sys.stdout) -
         f"  articles stored   {c('articles_new', 0):>5}   new ({c('articles_updated', 0)} updated)",
         f"  alliance kept     {c('alliance_new', 0):>5}   new ({c('alliance_kept', 0)} of this pass's pages are alliance news)",
         f"  new stories       {c('stories_new', 0):>5}   ({c('stories_joined', 0)} articles joined earlier stories)",
-        f"  alerts sent       {c('alerts_sent', 0):>5}   ({c('alerts_failed', 0)} pending after failure)",
+        f"  alerts sent       {c('alerts_sent', 0):>5}   ({c('alerts_failed', 0)} pending after failure, "
+        f"{c('alerts_too_old', 0)} stories too old to push)",
     ]
     failures = counts.get("failures") or []
     if failures:
@@ -98,12 +99,16 @@ def print_summary(counts: dict, seconds: float, db_path: Path, out=sys.stdout) -
 
 
 def _run_flow(flow_fn, **params) -> dict | None:
+    """Run a flow in-process. A handled error (busy database file, bad settings) goes up to the CLI, which
+    prints its one line (Prefect's log of it carries no traceback: flows/runs.py); anything else is a bug:
+    Prefect logged its traceback, this adds the one line that ends the output."""
+    from settings import ConfigError
     from warehouse import WarehouseError
     started = time.monotonic()
     try:
         with progress_display():
             counts = flow_fn(**params)
-    except WarehouseError:
+    except (WarehouseError, ConfigError):
         raise
     except Exception as exc:
         print(f"radar: run failed: {type(exc).__name__}: {exc}", file=sys.stderr)

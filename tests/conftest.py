@@ -5,13 +5,21 @@ corpus_server_session  session scope: one server for read-only tests; don't add 
 demo_manifest          the parsed manifest.toml (radar.demo_server.Manifest)
 webhook                a WebhookReceiver (tests/servers.py): .url, .apprise_url, .received, .status, .delay
 webhook_server         module scope: the same, for a module-scoped fixture (it keeps what earlier tests sent)
+
+Hypothesis profiles (tests/test_fuzz_parsers.py): "ci" (default) runs a modest fixed sample per property (25
+derandomized examples, no example database) so the suite stays quick and repeatable; RADAR_FUZZ=long runs
+3,000 random examples per property and keeps failures in .hypothesis/ (rerun them with the same command).
 """
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 from servers import WebhookReceiver
 
 from radar.demo_server import CorpusServer, Manifest, load_manifest
@@ -24,6 +32,14 @@ os.environ.pop("PREFECT_PROFILE", None)
 # The ephemeral API server starts slower still while other tests run: more than the application's 120 s.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 set_prefect_defaults()   # telemetry off (settings.py), before any test module imports Prefect
+
+_SLOW_INPUTS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+hypothesis_settings.register_profile("ci", max_examples=25, derandomize=True, database=None,
+                                     suppress_health_check=_SLOW_INPUTS)
+hypothesis_settings.register_profile("long", max_examples=3000, derandomize=False,
+                                     database=DirectoryBasedExampleDatabase(".hypothesis"),
+                                     suppress_health_check=_SLOW_INPUTS)
+hypothesis_settings.load_profile(os.environ.get("RADAR_FUZZ", "ci"))
 
 
 @pytest.fixture
@@ -60,6 +76,8 @@ def _stop_prefect_ephemeral_server():
     """Stop Prefect's ephemeral API server at the end of the session, quietly: its atexit hook would
     otherwise log into a stream pytest has already closed and print a traceback after the summary."""
     yield
+    if "prefect.server.api.server" not in sys.modules:
+        return              # no flow ran in this session: nothing to stop (and importing it costs seconds)
     try:
         from prefect.logging.handlers import APILogWorker
         from prefect.server.api import server as prefect_server

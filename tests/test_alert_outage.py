@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 def test_endpoint_down_for_one_run_then_up_delivers_each_alert_once(corpus_server, webhook, tmp_path):
     sources = tmp_path / "sources.toml"
-    sources.write_text(corpus_server.render_sources() + f'\n[alerts]\nurls = ["{webhook.apprise_url}"]\n',
+    sources.write_text(corpus_server.render_sources(alert_urls=[webhook.apprise_url]),
                        encoding="utf-8")
     db = tmp_path / "radar.duckdb"
     stories = {p.story for p in corpus_server.manifest.pages if p.is_alliance}

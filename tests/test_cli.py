@@ -82,7 +82,9 @@ def test_extract_refuses_a_loopback_url_by_default(corpus_server):
     page = corpus_server.manifest.pages[0]
     result = radar("extract", corpus_server.url(page.link), "--json", timeout=60)
     assert result.returncode == 1
-    assert "private_address" in result.stderr
+    assert "private, loopback or link-local address" in result.stderr      # one line that says what to do
+    assert f'add "127.0.0.1:{corpus_server.port}" to [fetch] allow_private_hosts' in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_classify_jsonl_contract_with_a_bad_line():

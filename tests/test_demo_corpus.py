@@ -133,7 +133,12 @@ def test_demo_sources_template_is_a_valid_sources_file(corpus_server_session):
     # callers add settings with text.replace("[fetch]", "[fetch]\n...", 1): the first hit must be the table
     assert text.count("[fetch]") == 1 and text.lstrip().splitlines().count("[fetch]") == 1
     config = parse_config(tomllib.loads(text))
-    assert config.fetch.allow_private_networks is True
+    # only the server's own address is opened, not every private network
+    assert config.fetch.allow_private_networks is False
+    assert config.fetch.allow_private_hosts == (f"127.0.0.1:{corpus_server_session.port}",)
+    assert config.alerts.max_age_days == 0          # the corpus is dated: every story alerts whatever its age
+    with_urls = parse_config(tomllib.loads(corpus_server_session.render_sources(alert_urls=["json://127.0.0.1:1/x"])))
+    assert with_urls.alerts.urls == ("json://127.0.0.1:1/x",) and with_urls.alerts.max_age_days == 0
     feed_urls = {f.url for f in config.feeds}
     assert feed_urls == {corpus_server_session.url(f.path) for f in corpus_server_session.manifest.feeds}
 

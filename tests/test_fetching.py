@@ -12,8 +12,16 @@ from flows.http import FetchRequest, PoliteFetcher
 from flows.search_apis import fetch_naver_news, resolve_google_news_link
 from settings import FetchSettings, read_environment
 
-FAST = FetchSettings(allow_private_networks=True, per_host_interval=0.0, per_host_concurrency=4,
+BASE = FetchSettings(per_host_interval=0.0, per_host_concurrency=4,
                      connect_timeout=2, read_timeout=2, total_timeout=5, max_redirects=3)
+
+
+def fast(*servers, **changes) -> FetchSettings:
+    """BASE with the given local servers (or ports) allow-listed by host:port, as a user would; the
+    global allow_private_networks switch stays off."""
+    ports = [s if isinstance(s, int) else s.port for s in servers]
+    allowed = tuple(f"{host}:{port}" for port in ports for host in ("127.0.0.1", "localhost"))
+    return replace(BASE, allow_private_hosts=allowed, **changes)
 
 
 def run(coro):
@@ -35,7 +43,7 @@ def srv():
 def test_plain_fetch_sends_user_agent_with_contact(srv):
     srv.route("/feed.xml", body="<rss/>", content_type="application/rss+xml; charset=utf-8",
               headers={"ETag": '"v1"', "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"})
-    settings = replace(FAST, user_agent="alliance-radar-test/1.0", contact_url="https://example.org/contact")
+    settings = fast(srv, user_agent="alliance-radar-test/1.0", contact_url="https://example.org/contact")
     (r,), _ = run(fetch_all(settings, srv.url("/feed.xml")))
     assert r.ok and r.http_status == 200 and r.content == b"<rss/>"
     assert r.content_type.startswith("application/rss+xml")
@@ -48,7 +56,7 @@ def test_robots_disallow_is_honoured_counted_and_cached(srv):
     srv.route("/private/secret.html", body="nope")
     srv.route("/public.html", body="yes")
     urls = [srv.url("/private/secret.html"), srv.url("/public.html"), srv.url("/private/other")]
-    (a, b, c), f = run(fetch_all(FAST, *urls))
+    (a, b, c), f = run(fetch_all(fast(srv), *urls))
     assert a.error == "robots_disallowed" and a.content is None and a.http_status is None
     assert b.ok and b.content == b"yes"
     assert c.error == "robots_disallowed"
@@ -60,11 +68,11 @@ def test_robots_disallow_is_honoured_counted_and_cached(srv):
 def test_robots_404_allows_all_and_5xx_skips_host(srv):
     srv.route("/page", body="x")
     srv.route("/robots.txt", status=404, body="")
-    (r,), _ = run(fetch_all(FAST, srv.url("/page")))
+    (r,), _ = run(fetch_all(fast(srv), srv.url("/page")))
     assert r.ok
     srv.route("/robots.txt", status=503, body="down")
     before = len(srv.hits("/page"))
-    (r1, r2), f = run(fetch_all(FAST, srv.url("/page"), srv.url("/page")))
+    (r1, r2), f = run(fetch_all(fast(srv), srv.url("/page"), srv.url("/page")))
     assert r1.error == r2.error == "robots_unavailable: http_503"
     assert len(srv.hits("/page")) == before           # page never requested
     assert f.stats["robots_fetches"] == 1
@@ -72,13 +80,13 @@ def test_robots_404_allows_all_and_5xx_skips_host(srv):
 
 def test_respect_robots_false_skips_robots(srv):
     srv.route("/private/x", body="x")
-    (r,), _ = run(fetch_all(replace(FAST, respect_robots=False), srv.url("/private/x")))
+    (r,), _ = run(fetch_all(fast(srv, respect_robots=False), srv.url("/private/x")))
     assert r.ok and srv.hits("/robots.txt") == []
 
 
 def test_per_host_rate_limit_spaces_request_starts(srv):
     srv.route("/a", body="a")
-    settings = replace(FAST, per_host_interval=0.25, per_host_concurrency=2)
+    settings = fast(srv, per_host_interval=0.25, per_host_concurrency=2)
 
     async def go():
         async with PoliteFetcher(settings) as f:
@@ -103,7 +111,7 @@ def test_per_host_concurrency_bound_and_hosts_independent(srv):
         time.sleep(0.3)
         return 200, {"Content-Type": "text/plain"}, b"s"
     srv.route("/slow", slow)
-    settings = replace(FAST, per_host_concurrency=2, total_concurrency=10)
+    settings = fast(srv, per_host_concurrency=2, total_concurrency=10)
 
     async def go():
         async with PoliteFetcher(settings) as f:
@@ -134,7 +142,7 @@ def test_size_cap_stops_an_endless_chunked_stream(srv):
         return None
     srv.route("/endless", endless)
     t0 = time.monotonic()
-    (r,), f = run(fetch_all(FAST, srv.url("/endless"), max_bytes=1_000_000))
+    (r,), f = run(fetch_all(fast(srv), srv.url("/endless"), max_bytes=1_000_000))
     assert r.error == "too_large" and r.content is None and r.http_status == 200
     assert time.monotonic() - t0 < 3
     assert f.stats["bytes"] < 1_200_000
@@ -142,7 +150,7 @@ def test_size_cap_stops_an_endless_chunked_stream(srv):
 
 def test_declared_content_length_over_cap_is_refused_without_reading(srv):
     srv.route("/big", body=b"y" * 50_000)
-    (r,), f = run(fetch_all(FAST, srv.url("/big"), max_bytes=10_000))
+    (r,), f = run(fetch_all(fast(srv), srv.url("/big"), max_bytes=10_000))
     assert r.error == "too_large" and f.stats["bytes_refused"] == 50_000 and f.stats["bytes"] < 100  # robots only
 
 
@@ -153,7 +161,7 @@ def test_redirects_followed_limited_and_rechecked(srv):
     srv.route("/to-private", status=301, headers={"Location": "/private/x"})
     srv.route("/to-ftp", status=302, headers={"Location": "ftp://example.org/file"})
     (ok3, too_many, to_priv, to_ftp), _ = run(fetch_all(
-        FAST, srv.url("/r3"), srv.url("/r4"), srv.url("/to-private"), srv.url("/to-ftp")))
+        fast(srv), srv.url("/r3"), srv.url("/r4"), srv.url("/to-private"), srv.url("/to-ftp")))
     assert ok3.ok and ok3.content == b"done" and ok3.final_url == srv.url("/final") and len(ok3.redirects) == 3
     assert too_many.error == "too_many_redirects"
     assert to_priv.error == "robots_disallowed" and srv.hits("/private/x") == []
@@ -162,14 +170,60 @@ def test_redirects_followed_limited_and_rechecked(srv):
 
 def test_private_addresses_refused_unless_allowed(srv):
     srv.route("/page", body="x")
-    strict = replace(FAST, allow_private_networks=False)
+    strict = BASE                                      # nothing allow-listed, the global switch off
+    # IP literals and localhost only: a refused address is never resolved through outside DNS or connected to
     urls = [srv.url("/page"), f"http://localhost:{srv.port}/page", "http://169.254.169.254/latest/meta-data/",
-            "http://10.0.0.1/", "http://[::1]:1/", "http://0.0.0.0/"]
+            "http://10.0.0.1/", "http://[::1]:1/", "http://0.0.0.0/", "http://[::ffff:127.0.0.1]:1/"]
     rs, f = run(fetch_all(strict, *urls))
     assert [r.error for r in rs] == ["private_address"] * len(urls)
     assert srv.requests == []                          # nothing was even connected to
-    (r,), _ = run(fetch_all(FAST, srv.url("/page")))   # the tests allow-list it explicitly
+    assert f.stats["private_refused"] == len(urls) and f.stats["requests"] == 0
+    (r,), _ = run(fetch_all(fast(srv), srv.url("/page")))   # the tests allow-list it by host:port
     assert r.ok
+
+
+def test_allow_list_opens_one_host_and_port_only(srv):
+    srv.route("/page", body="x")
+    with LocalServer() as other:
+        other.route("/page", body="y")
+        only_srv = replace(BASE, allow_private_hosts=(f"127.0.0.1:{srv.port}",))
+        rs, f = run(fetch_all(only_srv, srv.url("/page"), other.url("/page"), f"http://localhost:{srv.port}/page",
+                              "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/"))
+        assert rs[0].ok and rs[0].content == b"x"
+        # the same address on another port, the same port under another name, other private networks: refused
+        assert [r.error for r in rs[1:]] == ["private_address"] * 4
+        assert other.requests == [] and [p for _, p, _ in srv.requests] == ["/robots.txt", "/page"]
+        # the global switch still opens everything (for users who really mean it)
+        (r,), _ = run(fetch_all(replace(BASE, allow_private_networks=True), other.url("/page")))
+        assert r.ok and r.content == b"y"
+
+
+def test_redirect_from_an_allowed_host_to_a_refused_one_is_refused_and_logged(srv, caplog):
+    """An allowed internal feed host cannot be used to reach another internal address: every hop is checked."""
+    with LocalServer() as internal:
+        internal.route("/robots.txt", body="User-agent: *\nAllow: /\n")
+        internal.route("/admin", body="secret")
+        srv.route("/hop", status=302, headers={"Location": internal.url("/admin")})
+        srv.route("/hop-metadata", status=301, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
+        with caplog.at_level("WARNING", logger="radar.http"):
+            (to_internal, to_metadata), f = run(fetch_all(replace(BASE, allow_private_hosts=(f"127.0.0.1:{srv.port}",)),
+                                                          srv.url("/hop"), srv.url("/hop-metadata")))
+        assert to_internal.error == "private_address" and to_internal.content is None
+        assert to_internal.redirects == [internal.url("/admin")]
+        assert to_metadata.error == "private_address"
+        assert internal.requests == []                  # not even its robots.txt: nothing fetched from the target
+        refusals = [r.getMessage() for r in caplog.records if r.name == "radar.http"]
+        assert any(f"127.0.0.1:{internal.port} is not in [fetch] allow_private_hosts" in m for m in refusals)
+        assert any("169.254.169.254" in m and "private" in m for m in refusals)
+
+
+def test_allow_list_entries_are_checked_when_the_sources_file_is_read(tmp_path):
+    from settings import ConfigError, parse_config
+    assert parse_config({"fetch": {"allow_private_hosts": ["127.0.0.1:8080", "Intranet.example:443", "[::1]:9000"]}}
+                        ).fetch.allow_private_hosts == ("127.0.0.1:8080", "Intranet.example:443", "[::1]:9000")
+    for bad in ("127.0.0.1", "intranet.example:http", "::1:80", "http://x:80", "host:70000"):
+        with pytest.raises(ConfigError, match="is not host:port"):
+            parse_config({"fetch": {"allow_private_hosts": [bad]}})
 
 
 def test_conditional_get_304(srv):
@@ -179,8 +233,8 @@ def test_conditional_get_304(srv):
         return 200, {"Content-Type": "application/rss+xml", "ETag": '"v7"',
                      "Last-Modified": "Tue, 02 Jan 2024 00:00:00 GMT"}, b"<rss>...</rss>"
     srv.route("/feed", feed)
-    (first,), _ = run(fetch_all(FAST, srv.url("/feed")))
-    (second,), f = run(fetch_all(FAST, srv.url("/feed"), etag=first.etag, last_modified=first.last_modified))
+    (first,), _ = run(fetch_all(fast(srv), srv.url("/feed")))
+    (second,), f = run(fetch_all(fast(srv), srv.url("/feed"), etag=first.etag, last_modified=first.last_modified))
     assert first.ok and not first.not_modified and first.content
     assert second.ok and second.not_modified and second.http_status == 304 and second.content is None
     assert second.etag == '"v7"' and second.last_modified == "Tue, 02 Jan 2024 00:00:00 GMT"
@@ -194,12 +248,13 @@ def test_http_errors_and_connect_errors_do_not_raise(srv):
     srv.route("/boom", status=500, body="err")
     with LocalServer() as dead:
         dead_port = dead.port
-    (a, b, c), _ = run(fetch_all(FAST, srv.url("/gone"), srv.url("/boom"), f"http://127.0.0.1:{dead_port}/x"))
+    (a, b, c), _ = run(fetch_all(fast(srv, dead_port), srv.url("/gone"), srv.url("/boom"),
+                                 f"http://127.0.0.1:{dead_port}/x"))
     assert a.error == "http_404" and a.http_status == 404
     assert b.error == "http_500"
     # robots.txt of a dead host is "unreachable" -> the host is skipped this pass
     assert c.error.startswith("robots_unavailable: connect_error")
-    (d,), _ = run(fetch_all(replace(FAST, respect_robots=False), f"http://127.0.0.1:{dead_port}/x"))
+    (d,), _ = run(fetch_all(fast(dead_port, respect_robots=False), f"http://127.0.0.1:{dead_port}/x"))
     assert d.error.startswith("connect_error")
 
 
@@ -220,7 +275,7 @@ def test_timeouts_are_bounded(srv):
             pass
         return None
     srv.route("/drip", drip)
-    settings = replace(FAST, read_timeout=0.5, total_timeout=1.5)
+    settings = fast(srv, read_timeout=0.5, total_timeout=1.5)
     t0 = time.monotonic()
     (stall,), _ = run(fetch_all(settings, srv.url("/stall")))
     t_stall = time.monotonic() - t0
@@ -239,7 +294,7 @@ def test_fetch_many_order_callback_and_304_steady_state(srv):
     for i in range(50):
         srv.route(f"/feeds/{i}.xml", feed)
     done = []
-    settings = replace(FAST, per_host_concurrency=4, per_host_interval=0.0)
+    settings = fast(srv, per_host_concurrency=4, per_host_interval=0.0)
 
     async def go():
         async with PoliteFetcher(settings) as f:
@@ -259,7 +314,7 @@ def test_fetch_many_order_callback_and_304_steady_state(srv):
 def test_google_news_link_resolution_follows_redirects(srv):
     # the same logic on a local "news.google.com" is not possible; pure decode + non-google passthrough
     async def go():
-        async with PoliteFetcher(FAST) as f:
+        async with PoliteFetcher(fast(srv)) as f:
             return await resolve_google_news_link(f, srv.url("/article"))
     assert run(go()) == srv.url("/article")
 
@@ -270,7 +325,7 @@ def test_naver_without_keys_is_skipped_with_one_log_line(monkeypatch, caplog):
     monkeypatch.setenv("RADAR_NO_PREFECT_SECRETS", "1")
 
     async def go():
-        async with PoliteFetcher(FAST) as f:
+        async with PoliteFetcher(BASE) as f:
             return [await fetch_naver_news(f, "AI 동맹", env=read_environment()) for _ in range(3)]
     with caplog.at_level("INFO", logger="radar.http"):
         assert run(go()) == [None, None, None]
@@ -283,7 +338,7 @@ def test_naver_with_keys_sends_headers(srv, monkeypatch):
     monkeypatch.setenv("NAVER_CLIENT_SECRET", "sec-456")
 
     async def go():
-        async with PoliteFetcher(FAST) as f:
+        async with PoliteFetcher(fast(srv)) as f:
             return await fetch_naver_news(f, "AI 동맹", env=read_environment(), url=srv.url("/v1/search/news.json?query=x"))
     r = run(go())
     assert r.ok and r.content == b'{"items": []}'
@@ -301,7 +356,7 @@ def test_google_news_link_resolution_over_http(srv):
     srv.route("/article", body="publisher")
 
     async def go():
-        async with PoliteFetcher(FAST) as f:
+        async with PoliteFetcher(fast(srv)) as f:
             a = await resolve_google_news_link(f, srv.url("/rss/articles/redir"), hosts=host)
             b = await resolve_google_news_link(f, srv.url("/rss/articles/page"), hosts=host)
             c = [await resolve_google_news_link(f, srv.url(f"/rss/articles/opaque?{i}"), hosts=host)

@@ -58,8 +58,8 @@ def test_locked_file_fails_the_run_clearly_and_the_next_run_loads_what_was_fetch
     original = corpus_server.manifest.page_bytes(slow, corpus_server.base_url)
     corpus_server.route(slow.path, body=original, content_type=slow.content_type, delay=4.0)
     sources = tmp_path / "sources.toml"
-    sources.write_text(corpus_server.render_sources().replace("[fetch]", "[warehouse]\nlock_wait_seconds = 2\n\n[fetch]", 1)
-                       + f'\n[alerts]\nurls = ["{webhook.apprise_url}"]\n', encoding="utf-8")
+    sources.write_text(corpus_server.render_sources(alert_urls=[webhook.apprise_url])
+                       .replace("[fetch]", "[warehouse]\nlock_wait_seconds = 2\n\n[fetch]", 1), encoding="utf-8")
     db = tmp_path / "radar.duckdb"
 
     run = radar_run(sources, db)

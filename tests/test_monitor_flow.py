@@ -19,7 +19,7 @@ def passes(tmp_path_factory, webhook_server):
     tmp = tmp_path_factory.mktemp("monitor")
     with CorpusServer() as server:
         sources = tmp / "sources.toml"
-        sources.write_text(server.render_sources() + f'\n[alerts]\nurls = ["{webhook_server.apprise_url}"]\n',
+        sources.write_text(server.render_sources(alert_urls=[webhook_server.apprise_url]),
                            encoding="utf-8")
         db = tmp / "radar.duckdb"
         first_state = monitor(sources_path=str(sources), db_path=str(db), return_state=True)
@@ -182,3 +182,42 @@ def test_pass_that_changed_something_writes_the_report_and_points_an_artifact_at
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["alliance-report"])))
     assert any(report.resolve().as_uri() in a.data and f"| 스토리 (stories) | {len(stories)} |" in a.data
                for a in artifacts)
+
+
+def test_a_page_that_failed_for_a_transient_reason_is_fetched_next_pass_even_when_the_feed_is_unchanged(tmp_path):
+    """Found by `radar bench faults`: a page that timed out was never fetched again, because the next poll of its
+    unchanged feed answered 304 and listed nothing. A feed with such a page keeps no validators for one poll."""
+    with CorpusServer() as server:
+        flaky, gone = server.manifest.pages[0], server.manifest.pages[1]
+        server.route(flaky.path, status=503, body=b"busy", times=1)          # fails once, then the real page
+        server.route(gone.path, status=404, body=b"gone")                     # fails for good
+        sources = tmp_path / "sources.toml"
+        sources.write_text(server.render_sources(), encoding="utf-8")
+        db = tmp_path / "radar.duckdb"
+        first = monitor(sources_path=str(sources), db_path=str(db))
+        assert first["pages_failed"] == 2
+        second = monitor(sources_path=str(sources), db_path=str(db))
+        third = monitor(sources_path=str(sources), db_path=str(db))
+        flaky_gets = [r for r in server.page_requests() if route_key(r.path) == route_key(flaky.path)]
+        gone_gets = [r for r in server.page_requests() if route_key(r.path) == route_key(gone.path)]
+    assert second["pages_failed"] == 0 and len(flaky_gets) == 2           # retried once, stored
+    assert len(gone_gets) == 1                                            # a 404 is not retried
+    assert rows(db, "select count(*) as n from articles")[0]["n"] == len(server.manifest.pages) - 1
+    assert third["feeds_not_modified"] == len(server.manifest.feeds)     # validators are back after the retry
+
+
+def test_pages_beyond_max_pages_per_run_are_fetched_by_the_next_pass(tmp_path):
+    """New pages over the cap wait for the next pass: they must not hide behind their unchanged feed's 304."""
+    with CorpusServer() as server:
+        total = len(server.manifest.pages)
+        limit = total // 2 + 1
+        sources = tmp_path / "sources.toml"
+        sources.write_text(server.render_sources().replace("[fetch]", f"[fetch]\nmax_pages_per_run = {limit}", 1),
+                           encoding="utf-8")
+        db = tmp_path / "radar.duckdb"
+        monitor(sources_path=str(sources), db_path=str(db))
+        assert rows(db, "select count(*) as n from articles")[0]["n"] == limit
+        monitor(sources_path=str(sources), db_path=str(db))
+        third = monitor(sources_path=str(sources), db_path=str(db))
+    assert rows(db, "select count(*) as n from articles")[0]["n"] == total
+    assert third["feeds_not_modified"] == len(server.manifest.feeds)

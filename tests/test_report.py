@@ -20,6 +20,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from browser import DISTINCT_GLYPHS_JS, LAPTOP, PHONE, chromium_path, open_page
+from builders import feed_fetch, page
 from conftest import SCREENSHOTS
 from lxml import html as lxml_html
 

@@ -77,7 +77,7 @@ def test_reprocess_keeps_the_title_date_and_outlet_that_only_the_feed_item_gave(
         server.route("/rss", body=feed.encode(), content_type="application/rss+xml; charset=utf-8")
         server.route("/news/1", body=BARE_PAGE.encode(), content_type="text/html; charset=utf-8")
         sources = tmp_path / "sources.toml"
-        sources.write_text(f'[fetch]\nallow_private_networks = true\nper_host_interval = 0.0\n\n'
+        sources.write_text(f'[fetch]\nallow_private_hosts = ["127.0.0.1:{server.port}"]\nper_host_interval = 0.0\n\n'
                            f'[[feeds]]\nurl = "{server.url("/rss")}"\noutlet = "시험일보"\n', encoding="utf-8")
         monitor(sources_path=str(sources), db_path=str(db))
     expected = ("가온전자·누리대, AI 반도체 공동연구 협약", datetime(2026, 11, 3, 10, 21, tzinfo=KST), "시험일보")

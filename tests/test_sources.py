@@ -77,7 +77,7 @@ def test_sources_check_against_local_server(monkeypatch, capsys):
                   content_type="application/rss+xml")
         srv.route("/html", body="<html><body>not a feed</body></html>", content_type="text/html")
         cfg = parse_config({
-            "fetch": {"allow_private_networks": True, "per_host_interval": 0.0, "per_host_concurrency": 4},
+            "fetch": {"allow_private_hosts": [f"127.0.0.1:{srv.port}"], "per_host_interval": 0.0, "per_host_concurrency": 4},
             "feeds": [
                 {"url": srv.url("/utf8.xml"), "outlet": "전자신문", "category": "it"},
                 {"url": srv.url("/euckr.xml"), "outlet": "보안뉴스", "category": "it"},

@@ -43,7 +43,8 @@ def srv():
 
 
 def write_sources(tmp_path, feeds: list[str]):
-    text = "[fetch]\nallow_private_networks = true\nper_host_interval = 0.0\nper_host_concurrency = 8\n"
+    port = feeds[0].split(":")[2].split("/")[0]
+    text = f'[fetch]\nallow_private_hosts = ["127.0.0.1:{port}"]\nper_host_interval = 0.0\nper_host_concurrency = 8\n'
     text += "".join(f'\n[[feeds]]\nurl = "{url}"\noutlet = "테스트일보"\n' for url in feeds)
     path = tmp_path / "sources.toml"
     path.write_text(text, encoding="utf-8")

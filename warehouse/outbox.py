@@ -2,14 +2,20 @@
 
 * ``create_alerts``: one alert per new story and channel, written in the load's own transaction (so a
   story is never stored without its alert, nor alerted twice: the id is a hash of story and channel);
+* ``hold_old_alerts``: a new story first published more than ``[alerts] max_age_days`` ago (a first run,
+  a backfill, a feed that republished its archive) keeps its alerts as status 'too_old': stored, shown in
+  the digest and the report, never pushed;
 * ``cancel_alerts_of_dropped_stories``: a story none of whose articles is alliance news any more keeps
   its sent alerts as history, its pending ones are cancelled;
 * ``pending_alerts``: what the flow should deliver now, with the story as it stands (outlets that
   joined since the alert was created are listed);
 * ``DeliveryJournal`` + ``apply_deliveries``: each delivery result is appended to a small fsynced
-  journal next to the database BEFORE the database is written; the next write transaction applies
-  the journal (idempotently) and then forgets it. So a result is never lost when the file is busy or
-  the process dies after recording, and a journaled send is never offered again.
+  journal next to the database as soon as the channel answers, BEFORE the next alert is sent and before
+  the database is written; the next write transaction applies the journal (idempotently) and then
+  forgets it. So a result is never lost when the file is busy or the process dies (SIGKILL, OOM, power)
+  mid-delivery, and a journaled send is never offered again. The one window left is between a channel's
+  answer and that fsync; json:// and form:// requests carry the alert id as a stable message id so a
+  receiver can drop the repeat such a crash would cause.
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -41,6 +47,24 @@ def create_alerts(con, story_ids: list[str], channels: list[str], now: datetime,
                               ).fetchall()[0][0]
         con.execute("INSERT OR IGNORE INTO alerts BY NAME SELECT * FROM in_al")
     return int(created)
+
+
+def hold_old_alerts(con, created_since: datetime, max_age_days: float) -> int:
+    """Alerts created since ``created_since`` (this transaction: the write lock is exclusive) whose story
+    was first published more than ``max_age_days`` before now become 'too_old'; returns how many stories.
+    0 days: no limit. A story without a publication time is pushed."""
+    if not max_age_days or max_age_days <= 0:
+        return 0
+    cutoff = created_since - timedelta(days=max_age_days)
+    rows = con.execute("""
+        UPDATE alerts SET status = 'too_old',
+               last_error = 'not pushed: story first published ' || strftime(st.first_published_at, '%Y-%m-%d %H:%M UTC')
+                            || ', more than ' || ? || ' days before it was found ([alerts] max_age_days)'
+        FROM stories st
+        WHERE st.story_id = alerts.story_id AND alerts.status = 'pending' AND alerts.attempts = 0
+          AND alerts.created_at >= ? AND st.first_published_at < ?
+        RETURNING alerts.story_id""", [f"{max_age_days:g}", created_since, cutoff]).fetchall()
+    return len({story_id for (story_id,) in rows})
 
 
 def cancel_alerts_of_dropped_stories(con) -> None:
@@ -93,6 +117,14 @@ def apply_deliveries(con, entries: list[dict]) -> None:
                          e["alert_id"], at])
 
 
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class DeliveryJournal:
     """``<db>.deliveries.jsonl``: delivery results not yet in the database, one JSON object a line
     ({alert_id, ok, response, error, at, max_attempts}); ``<db>.deliveries.lock`` serialises writers."""
@@ -112,12 +144,16 @@ class DeliveryJournal:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def append(self, entries: list[dict]) -> None:
-        """Durable before it returns (fsync)."""
-        with self._locked(), open(self.path, "a", encoding="utf-8") as fh:
-            for e in entries:
-                fh.write(json.dumps(e, ensure_ascii=False, default=str) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        """Durable before it returns: the lines are fsynced, and the folder too when the file is new."""
+        with self._locked():
+            created = not self.path.exists()
+            with open(self.path, "a", encoding="utf-8") as fh:
+                for e in entries:
+                    fh.write(json.dumps(e, ensure_ascii=False, default=str) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            if created:
+                _fsync_dir(self.path.parent)
 
     def entries(self) -> list[dict]:
         try:
@@ -142,7 +178,11 @@ class DeliveryJournal:
             rest = [e for e in self.entries() if (e["alert_id"], e["at"], e["ok"]) not in keys]
             if rest:
                 tmp = self.path.with_suffix(".tmp")
-                tmp.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in rest), encoding="utf-8")
+                with open(tmp, "w", encoding="utf-8") as fh:
+                    fh.write("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in rest))
+                    fh.flush()
+                    os.fsync(fh.fileno())
                 os.replace(tmp, self.path)
+                _fsync_dir(self.path.parent)
             else:
                 self.path.unlink(missing_ok=True)

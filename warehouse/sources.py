@@ -54,9 +54,18 @@ def known_urls(con, urls: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-def apply_feed_fetches(con, run_id: str | None, feeds: Iterable[FeedFetch], settings: WarehouseSettings) -> None:
+def transient_page_failure(reason: str | None, http_status: int | None) -> bool:
+    """A page failure worth another try (timeout, 5xx, connection): not permanent in ``known_urls``' sense."""
+    return reason not in PERMANENT_PAGE_REASONS and not (
+        http_status is not None and 400 <= http_status <= 499 and http_status not in (408, 429))
+
+
+def apply_feed_fetches(con, run_id: str | None, feeds: Iterable[FeedFetch], settings: WarehouseSettings,
+                       retry_pages_of: frozenset[str] | set[str] = frozenset()) -> None:
     """Each poll updates its feed's state (validators, failures, backoff) and goes to the fetch log.
-    A poll already applied (the same pass loaded twice) changes nothing."""
+    A poll already applied (the same pass loaded twice) changes nothing. A feed in ``retry_pages_of`` (one of
+    its new pages failed for a reason worth another try) keeps no validators: its next poll is a full GET, so
+    the failed page is listed — and fetched — again instead of being hidden behind a 304."""
     feeds = sorted(feeds, key=lambda f: (aware(f.fetched_at), f.feed_url))
     if not feeds:
         return
@@ -86,7 +95,9 @@ def apply_feed_fetches(con, run_id: str | None, feeds: Iterable[FeedFetch], sett
             st["consecutive_failures"] = 0
             st["next_attempt_at"] = None
             st["last_success_at"] = at
-            if f.status == "ok":
+            if f.status == "ok" and f.feed_url in retry_pages_of:
+                st["etag"], st["last_modified"] = None, None
+            elif f.status == "ok":
                 st["etag"], st["last_modified"] = f.etag, f.last_modified
             else:
                 st["etag"] = f.etag or st.get("etag")

@@ -36,10 +36,14 @@ from .schema import SCHEMA_VERSION
 
 class Warehouse:
     def __init__(self, path: str | os.PathLike, settings: WarehouseSettings = WarehouseSettings(), *,
-                 alert_max_attempts: int = AlertSettings().max_attempts, story_params: StoryParams = DEFAULT_PARAMS):
+                 alert_max_attempts: int = AlertSettings().max_attempts, alert_max_age_days: float = 0,
+                 story_params: StoryParams = DEFAULT_PARAMS):
         self.path = Path(path)
         self.settings = settings
         self.alert_max_attempts = int(alert_max_attempts)
+        # new stories first published longer ago are stored, not pushed; 0 = no limit (the library default:
+        # the flows pass [alerts] max_age_days, 3 days unless the sources file says otherwise)
+        self.alert_max_age_days = float(alert_max_age_days)
         self.story_params = story_params
         self.journal = outbox.DeliveryJournal(self.path)
         self._verified = False   # the file was checked to be ours (read-only probe) in this process
@@ -196,7 +200,9 @@ class Warehouse:
         t0 = time.monotonic()
         with self._write() as con:
             t1 = time.monotonic()
+            began = utcnow()
             loads.write_pass(con, run_id, feeds, prep, channels, counts, self.settings, self.story_params)
+            counts["alerts_too_old"] = outbox.hold_old_alerts(con, began, self.alert_max_age_days)
         counts["lock_wait_seconds"] = round(t1 - t0, 3)
         counts["write_seconds"] = round(time.monotonic() - t1, 3)   # how long the file was locked
         return counts
@@ -210,23 +216,38 @@ class Warehouse:
         counts = loads.empty_counts()
         counts["pages_failed"] = prep.pages_failed
         with self._write() as con:
+            began = utcnow()
             loads.write_reprocessed(con, prep, channels, counts, self.story_params)
+            counts["alerts_too_old"] = outbox.hold_old_alerts(con, began, self.alert_max_age_days)
         return counts
 
-    def record_deliveries(self, results: list[Delivery]) -> dict:
-        """Outcome of delivering alerts. Written first to a small
-        journal next to the database (fsync), then to the database; if the database is busy the
-        journal is applied by the next write, and pending_alerts already skips journaled sends —
-        so a sent alert is never sent again."""
-        if not results:
+    def journal_delivery(self, result: Delivery) -> None:
+        """One delivery result, durable (appended to the journal beside the database, fsynced) before
+        this returns — call it as each answer comes in, before the next send. ``pending_alerts`` skips
+        journaled sends at once; the next write transaction moves them into the database."""
+        self.journal.append(outbox.journal_entries([result], utcnow().isoformat(), self.alert_max_attempts))
+
+    def apply_journal(self) -> dict:
+        """Move journaled delivery results into the database now (if the file is busy, the next write
+        does it; nothing is lost). Returns {"recorded": n, "journaled": n left in the journal}."""
+        waiting = len(self.journal.entries())
+        if not waiting:
             return {"recorded": 0, "journaled": 0}
-        self.journal.append(outbox.journal_entries(results, utcnow().isoformat(), self.alert_max_attempts))
         try:
             with self._write():
                 pass    # _write applies (and then forgets) every journaled result
         except DatabaseBusy:
-            return {"recorded": 0, "journaled": len(results)}   # the next write applies them
-        return {"recorded": len(results), "journaled": 0}
+            return {"recorded": 0, "journaled": waiting}   # the next write applies them
+        return {"recorded": waiting, "journaled": 0}
+
+    def record_deliveries(self, results: list[Delivery]) -> dict:
+        """Outcome of delivering alerts: journaled (fsync), then written to the database; if the
+        database is busy the journal is applied by the next write, and pending_alerts already skips
+        journaled sends — so a sent alert is never sent again."""
+        if not results:
+            return {"recorded": 0, "journaled": 0}
+        self.journal.append(outbox.journal_entries(results, utcnow().isoformat(), self.alert_max_attempts))
+        return self.apply_journal()
 
     def prune_raw_html(self) -> int:
         """Delete raw HTML older than raw_html_retention_days (0 keeps everything)."""
