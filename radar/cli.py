@@ -75,12 +75,18 @@ def demo(db: Optional[Path] = DbOption):
     _exit_for(counts)
 
 
+WorkersOption = typer.Option(None, "--workers", min=1,
+                             help="processes that extract and score pages (default: [execution] workers, "
+                                  "one per core; 1 = in this process)")
+
+
 @app.command()
-def run(sources: Optional[Path] = SourcesOption, db: Optional[Path] = DbOption):
+def run(sources: Optional[Path] = SourcesOption, db: Optional[Path] = DbOption,
+        workers: Optional[int] = WorkersOption):
     """One monitor pass over the sources file (for cron / systemd timers)."""
     from radar.runner import run_monitor
     with user_errors():
-        counts = run_monitor(sources, _db(db))
+        counts = run_monitor(sources, _db(db), workers)
     _exit_for(counts)
 
 

@@ -112,10 +112,11 @@ def _run_flow(flow_fn, **params) -> dict | None:
     return counts
 
 
-def run_monitor(sources: Path | None, db_path: Path) -> dict | None:
+def run_monitor(sources: Path | None, db_path: Path, workers: int | None = None) -> dict | None:
     load_config(sources)  # a bad sources file is a one-line error before Prefect starts
     from flows.monitor import monitor
-    counts = _run_flow(monitor, sources_path=str(sources) if sources else None, db_path=str(db_path))
+    counts = _run_flow(monitor, sources_path=str(sources) if sources else None, db_path=str(db_path),
+                       workers=workers)
     if counts is not None:
         print_summary(counts, counts.pop("_seconds"), db_path)
     return counts

@@ -95,7 +95,7 @@ def upsert_articles(con, run_id: str | None, prep: Prepared, channels: list[str]
         existing = {r[0]: r for r in cur.fetchall()}
         new_rows, changed_rows = [], []
         for r in rows:
-            r["row_hash"] = row_hash(r)
+            r["row_hash"] = r.get("row_hash") or row_hash(r)   # rows.article_row hashed it already
             r["updated_at"] = now
             r["last_run_id"] = run_id
             old = existing.get(r["article_id"])
