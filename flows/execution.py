@@ -39,18 +39,19 @@ def warm_up_worker() -> None:
     warm_up()
 
 
-try:
+def warm_up_plugin():
+    """A Dask worker plugin that runs ``warm_up_worker`` in a thread as each worker starts (also a worker
+    that replaced a dead one). Built on demand: importing distributed costs seconds that a pass with
+    nothing new, or one scored in-process, should not pay."""
     from distributed.diagnostics.plugin import WorkerPlugin
-except ImportError:     # without Dask only the in-process runner exists
-    WorkerPlugin = object
 
+    class WarmUp(WorkerPlugin):
+        name = "alliance-radar-warm-up"
 
-class WarmUp(WorkerPlugin):
-    """Runs ``warm_up_worker`` in a thread as each worker starts (also a worker that replaced a dead one)."""
-    name = "alliance-radar-warm-up"
+        def setup(self, worker) -> None:
+            threading.Thread(target=warm_up_worker, name="radar-warm-up", daemon=True).start()
 
-    def setup(self, worker) -> None:
-        threading.Thread(target=warm_up_worker, name="radar-warm-up", daemon=True).start()
+    return WarmUp()
 
 
 class PageRunner:
@@ -94,7 +95,7 @@ class PageRunner:
         def start() -> None:
             try:
                 client = self._runner.client            # creates (or connects to) the cluster
-                client.register_plugin(WarmUp())
+                client.register_plugin(warm_up_plugin())
             except BaseException as exc:                # reported by the first submit
                 self._error = exc
             finally:
