@@ -164,6 +164,8 @@ def bench_pipeline(pages: int, feeds: int, workers: int | None, out: TextIO, *, 
             db = workdir / "radar.duckdb"
             env = {**os.environ, "PREFECT_HOME": str(workdir / "prefect"), "PYTHONUNBUFFERED": "1"}
             env.pop("PREFECT_API_URL", None)
+            # on a loaded machine Prefect's ephemeral server can take minutes to start: measure, don't fail
+            env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "900")
             args = ["run", "--sources", str(sources), "--db", str(db)]
             if workers is not None:
                 args += ["--workers", str(workers)]
@@ -174,6 +176,9 @@ def bench_pipeline(pages: int, feeds: int, workers: int | None, out: TextIO, *, 
             first["page_requests"] = server.counts["page"] - before["page"]
             first["counts"] = _last_run_counts(db)
             result["pass"] = first
+            if first["returncode"] != 0:
+                tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+                raise RuntimeError(f"radar run failed (exit {first['returncode']}):\n{tail}")
             say(f"radar run again: nothing new ...")
             before = dict(server.counts)
             again = run_cli(args, env, log)
@@ -181,6 +186,9 @@ def bench_pipeline(pages: int, feeds: int, workers: int | None, out: TextIO, *, 
             again["feeds_not_modified"] = server.counts["feed_304"] - before["feed_304"]
             again["counts"] = _last_run_counts(db)
             result["idle_pass"] = again
+            if again["returncode"] != 0:
+                tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+                raise RuntimeError(f"radar run (nothing new) failed (exit {again['returncode']}):\n{tail}")
         finally:
             server.stop()
         say("plain trafilatura over the same bytes ...")
