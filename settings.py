@@ -6,7 +6,7 @@ only ``load_config`` / ``read_environment`` / ``set_prefect_defaults`` read or w
 the flows and the CLI call them once and pass the values down.
 
 The sources file (TOML) has one section per dataclass below ([fetch], [relevance], [alerts],
-[warehouse]) plus [[feeds]]; a key the dataclass does not have is an error that names it. A malformed
+[warehouse], [report], [execution]) plus [[feeds]]; a key the dataclass does not have is an error that names it. A malformed
 file raises ConfigError with one line naming the file and the problem (the CLI exits 2).
 
 Environment variables:
@@ -74,7 +74,7 @@ class FetchSettings:
     total_concurrency: int = 16
     respect_robots: bool = True
     max_pages_per_run: int = 500           # new pages fetched per pass; the rest wait for the next pass
-    pages_per_batch: int = 100             # pages fetched, extracted and scored per task
+    pages_per_batch: int = 50              # pages extracted and scored per task (one result shard each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +112,17 @@ class ReportSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ExecutionSettings:
+    workers: int = 0                       # processes that extract and score pages: 0 = one per CPU core,
+                                           # 1 = in the flow's own process (no Dask); `--workers` overrides
+    dask_address: str = ""                 # an existing Dask scheduler ("tcp://10.0.0.5:8786") instead of a
+                                           # LocalCluster started for the pass
+    staging_url: str = ""                  # where workers write their result shards: a folder or any fsspec URL
+                                           # ("s3://bucket/radar-staging"); "" = <database>.staging beside the file
+    batches_per_worker: int = 2            # batches in flight per worker: bounds the pages held in memory
+
+
+@dataclass(frozen=True, slots=True)
 class FeedSource:
     url: str | None = None
     outlet: str | None = None
@@ -145,6 +156,7 @@ class Config:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     warehouse: WarehouseSettings = field(default_factory=WarehouseSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
+    execution: ExecutionSettings = field(default_factory=ExecutionSettings)
     env: Environment = field(default_factory=Environment)
 
     def alert_urls(self) -> list[str]:
@@ -153,7 +165,7 @@ class Config:
 
 
 SECTIONS = {"fetch": FetchSettings, "relevance": RelevanceSettings, "alerts": AlertSettings,
-            "warehouse": WarehouseSettings, "report": ReportSettings}
+            "warehouse": WarehouseSettings, "report": ReportSettings, "execution": ExecutionSettings}
 
 
 def read_environment(environ: Mapping[str, str] | None = None) -> Environment:

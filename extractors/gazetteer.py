@@ -375,13 +375,17 @@ def get_gazetteer() -> Gazetteer:
 _kiwi = None
 _kiwi_lock = threading.Lock()
 _kiwi_words: set[str] = set()
+kiwi_loads = 0                          # Kiwi models built in this process (1 after the first use)
+_kiwi_registered: dict[int, Gazetteer] = {}   # the gazetteers whose names Kiwi knows (kept: ids stay unique)
 
 
 def get_kiwi(gazetteer: Gazetteer | None = None):
     """The shared Kiwi analyser (loaded lazily, ~0.7 s and ~550 MB, once per process), with the
     gazetteer's names registered as proper nouns. Returns None if kiwipiepy is not installed."""
-    global _kiwi
+    global _kiwi, kiwi_loads
     gz = gazetteer or get_gazetteer()
+    if _kiwi is not None and id(gz) in _kiwi_registered:
+        return _kiwi                  # the common case: every call of a pass, after the first
     with _kiwi_lock:
         if _kiwi is None:
             try:
@@ -389,6 +393,9 @@ def get_kiwi(gazetteer: Gazetteer | None = None):
             except ImportError:       # optional: the scorer still works from the gazetteer alone
                 return None
             _kiwi = Kiwi()
+            kiwi_loads += 1
+        if id(gz) in _kiwi_registered:
+            return _kiwi
         words = set()
         for org in gz.orgs.values():
             for w in (org.name, *org.aliases, *gz.derived.get(org.name, ())):
@@ -404,4 +411,5 @@ def get_kiwi(gazetteer: Gazetteer | None = None):
             except Exception:       # a word Kiwi refuses (odd characters) is simply not added
                 pass
             _kiwi_words.add(w)
+        _kiwi_registered[id(gz)] = gz
         return _kiwi

@@ -47,6 +47,23 @@ def process_page(
     return article, relevance, None
 
 
+_WARM_UP_PAGE = ("<!doctype html><html lang='ko'><head><meta charset='utf-8'><title>워밍업 - 알림</title></head><body>"
+                 "<article><h1>KT와 LG유플러스, AI 협력 업무협약 체결</h1><p>KT와 LG유플러스가 인공지능 분야 협력을 위한 "
+                 "업무협약(MOU)을 체결했다고 밝혔다. 두 회사는 AI 반도체와 언어모델을 함께 개발한다.</p>"
+                 "<p>양사는 앞으로 3년간 공동 연구를 진행하고 성과를 공개할 계획이다.</p></article></body></html>").encode()
+
+
+def warm_up() -> None:
+    """Build, once per process, what every page needs — boilerplate rules, the outlet registry, the
+    gazetteer, the lexicon and Kiwi's model (which loads on its first analysis) — by running one small
+    page through the whole path. A worker that does this as it starts serves its first batch at full speed."""
+    try:
+        process_page(_WARM_UP_PAGE, url="https://warm-up.invalid/news/1", content_type="text/html; charset=utf-8",
+                     threshold=0.5)
+    except Exception:   # warming up must never break a worker; the first page would raise the same error
+        pass
+
+
 def _fill_from_feed(article: Article, entry: FeedEntry | None, outlet_hint: str | None) -> Article:
     changes = {}
     if entry is not None:

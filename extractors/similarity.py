@@ -17,9 +17,12 @@ import unicodedata
 import zlib
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+
+if TYPE_CHECKING:   # datasketch imports scipy.integrate (seconds on a slow machine): only when a sketch is made
+    from datasketch import MinHash, MinHashLSH
 
 SHINGLE_K = 3
 NUM_PERM = 128
@@ -55,6 +58,7 @@ def _crc32(b: bytes) -> int:
 
 
 def _new_minhash() -> MinHash:
+    from datasketch import MinHash
     global _PERMUTATIONS
     if _PERMUTATIONS is None:
         _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=_crc32).permutations
@@ -77,6 +81,7 @@ def sketch(text: str | None) -> np.ndarray:
 
 def from_sketch(values: Iterable[int] | np.ndarray) -> MinHash:
     """Rebuild a datasketch MinHash from stored values (for LSH queries)."""
+    from datasketch import MinHash
     arr = np.asarray(values, dtype=np.uint32)
     if _PERMUTATIONS is None:
         _new_minhash()
@@ -110,10 +115,12 @@ def exact_jaccard(x: str | None, y: str | None) -> float:
 @lru_cache(maxsize=8)
 def lsh_params(threshold: float) -> tuple[int, int]:
     """(bands, rows) datasketch picks for ``threshold`` (its optimiser integrates; cache it)."""
+    from datasketch import MinHashLSH
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     return lsh.b, lsh.r
 
 
 def make_lsh(threshold: float) -> MinHashLSH:
     """An in-memory datasketch LSH index tuned for ``threshold`` over our sketches."""
+    from datasketch import MinHashLSH
     return MinHashLSH(num_perm=NUM_PERM, params=lsh_params(threshold))

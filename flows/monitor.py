@@ -1,24 +1,28 @@
 """`monitor`: one pass — poll feeds, fetch new pages, extract, score, load, alert.
 
-Reads like a table of contents; the work lives in flows/polling.py (network), extractors/ (pure)
-and warehouse/ (DuckDB). Tasks take batches, never one article.
+Reads like a table of contents; the work lives in flows/polling.py (feeds), flows/pages.py (the page
+stage: fetch, extract and score on the task runner, load in short transactions), extractors/ (pure)
+and warehouse/ (DuckDB). Tasks take batches, never one article. Feed validators are committed after
+the pages, so a pass that dies midway is resumed by the next one without fetching a loaded page again.
 """
 from __future__ import annotations
 
 import asyncio
+import time
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from extractors.models import FeedEntry, FeedFetch, PageRecord
-from extractors.pipeline import process_page
-from flows import spool
+from extractors.models import FeedEntry, FeedFetch
 from flows.alerts import alert_channels, deliver
-from flows.polling import fetch_pages, poll_feeds
+from flows.pages import load_leftovers, process_pages, staging_for
+from flows.polling import poll_feeds
+from flows.staging import FEEDS_SHARD
 from flows.report import publish_report, publish_run_artifacts
 from flows.runs import channel_ids, current_run_id, open_warehouse
 from settings import Config, load_config
 from warehouse import DatabaseBusy, Warehouse
+from warehouse.shards import feeds_table
 
 
 @task(name="poll-feeds", cache_policy=NO_CACHE)
@@ -36,9 +40,13 @@ def select_new_entries(polled: list[tuple[FeedFetch, list[FeedEntry]]], warehous
             seen.setdefault(entry.url, (entry, fetch.feed_url, entry.outlet or fetch.outlet))
     known = warehouse.known_urls(seen)
     new = [item for url, item in seen.items() if url not in known]
+    later = {entry.url for entry, _, _ in new[limit:]}
     for fetch, entries in polled:
         fetch.new_entries = sum(1 for e in entries if e.url not in known)
-    if len(new) > limit:
+        if any(e.url in later for e in entries):
+            # keep no validators: the next pass must read this feed in full to find the pages left for it
+            fetch.etag = fetch.last_modified = None
+    if later:
         get_run_logger().info("%d new pages; fetching %d now, the rest next pass", len(new), limit)
         waiting = {feed_url for _, feed_url, _ in new[limit:]}
         for fetch, _ in polled:
@@ -47,36 +55,30 @@ def select_new_entries(polled: list[tuple[FeedFetch, list[FeedEntry]]], warehous
     return new[:limit]
 
 
-@task(name="fetch-pages", cache_policy=NO_CACHE)
-def fetch_pages_task(config: Config, batch: list[tuple[FeedEntry, str, str | None]]) -> list[PageRecord]:
-    return asyncio.run(fetch_pages(config, batch))
+@task(name="load-leftovers", cache_policy=NO_CACHE)
+def load_leftovers_task(warehouse: Warehouse, config: Config, channels: list[str]) -> dict:
+    """Batches a killed or locked-out pass left in the staging area, loaded before anything is fetched."""
+    return load_leftovers(warehouse, staging_for(config, warehouse.path), channels, get_run_logger())
 
 
-@task(name="extract-and-score", cache_policy=NO_CACHE)
-def extract_and_score(pages: list[PageRecord], outlets: dict[str, str | None], config: Config) -> list[PageRecord]:
-    for page in pages:
-        if page.raw_html is None:
-            continue
-        page.article, page.relevance, error = process_page(
-            page.raw_html, url=page.url, content_type=page.content_type, entry=page.entry,
-            outlet_hint=outlets.get(page.url), threshold=config.relevance.threshold,
-            max_bytes=config.fetch.max_page_bytes)
-        page.error = page.error or error
-    return pages
-
-
-@task(name="load-warehouse", cache_policy=NO_CACHE)
-def load_task(warehouse: Warehouse, run_id: str, feeds: list[FeedFetch], pages: list[PageRecord],
-              channels: list[str]) -> dict:
-    """One transaction. If the file stays locked, the pass is spooled to disk and loaded next run."""
+@task(name="record-feed-polls", cache_policy=NO_CACHE)
+def record_polls_task(warehouse: Warehouse, config: Config, run_id: str, feeds: list[FeedFetch],
+                      channels: list[str]) -> dict:
+    """The feed polls (validators, backoff, fetch log), committed after the pages. If the file stays
+    locked they wait in the staging area for the next run, with any batches not loaded."""
     try:
-        counts = warehouse.load(run_id, feeds, pages, channels)
+        counts = warehouse.record_polls(run_id, feeds, channels)
     except DatabaseBusy:
-        path = spool.save(warehouse.path, run_id, feeds, pages)
-        get_run_logger().error("load failed; %d pages kept in %s for the next run", len(pages), path)
+        stage_polls(config, warehouse, run_id, feeds)
         raise
     counts["raw_pages_pruned"] = warehouse.prune_raw_html()   # retention: [warehouse] raw_html_retention_days
     return counts
+
+
+def stage_polls(config: Config, warehouse: Warehouse, run_id: str, feeds: list[FeedFetch]) -> None:
+    staging = staging_for(config, warehouse.path)
+    path = staging.write(f"{staging.run_folder(run_id)}/{FEEDS_SHARD}", feeds_table(feeds))
+    get_run_logger().error("feed polls kept in %s for the next run", path)
 
 
 @task(name="deliver-alerts", cache_policy=NO_CACHE)
@@ -90,8 +92,9 @@ def deliver_alerts(warehouse: Warehouse, config: Config) -> dict:
 
 
 @flow(name="monitor")
-def monitor(sources_path: str | None = None, db_path: str | None = None) -> dict:
-    """One pass over the sources file into the DuckDB file; returns the counts it also publishes."""
+def monitor(sources_path: str | None = None, db_path: str | None = None, workers: int | None = None) -> dict:
+    """One pass over the sources file into the DuckDB file; returns the counts it also publishes.
+    ``workers`` overrides ``[execution] workers`` (1 = extract and score in this process)."""
     logger = get_run_logger()
     config = load_config(sources_path)
     warehouse = open_warehouse(config, db_path)
@@ -100,48 +103,61 @@ def monitor(sources_path: str | None = None, db_path: str | None = None) -> dict
     channels = channel_ids(config)
 
     try:
-        counts = _one_pass(config, warehouse, run_id, channels, logger)
+        counts = _one_pass(config, warehouse, run_id, channels, logger, workers)
     except Exception as exc:
         try:
             warehouse.finish_run(run_id, "failed", {}, error=f"{type(exc).__name__}: {exc}")
         except Exception:  # the database itself may be what failed; the original error matters more
             pass
         raise
-    warehouse.finish_run(run_id, "completed", {k: v for k, v in counts.items() if k != "failures"})
+    warehouse.finish_run(run_id, "completed", {k: v for k, v in counts.items() if k not in ("failures", "workers")})
     publish_run_artifacts(warehouse, run_id, counts)
     counts.update(publish_report(warehouse.path, config.report, counts, logger))   # report.html, the Atom feed
     logger.info("pass done: %s", {k: v for k, v in counts.items() if k != "failures"})
     return counts
 
 
-def _one_pass(config: Config, warehouse: Warehouse, run_id: str, channels: list[str], logger) -> dict:
-    spooled_counts = spool.load_pending(warehouse, channels, logger)   # a pass that could not load before
+def _one_pass(config: Config, warehouse: Warehouse, run_id: str, channels: list[str], logger,
+              workers: int | None = None) -> dict:
+    t0 = time.monotonic()
+    counts = load_leftovers_task(warehouse, config, channels)    # what a killed or locked-out pass left
     polled = poll_feeds_task(config, warehouse)
     feeds = [fetch for fetch, _ in polled]
+    t_poll = time.monotonic()
     new = select_new_entries(polled, warehouse, config.fetch.max_pages_per_run)
-    outlets = {entry.url: outlet for entry, _, outlet in new}
-    pages: list[PageRecord] = []
-    step = config.fetch.pages_per_batch
-    for start in range(0, len(new), step):
-        batch = fetch_pages_task(config, new[start:start + step])
-        pages += extract_and_score(batch, outlets, config)
-    counts = load_task(warehouse, run_id, feeds, pages, channels)
-    for key, value in spooled_counts.items():
-        counts[key] = counts.get(key, 0) + value
+    try:
+        pages = process_pages(config, warehouse, run_id, new, channels, logger, workers=workers)
+    except DatabaseBusy:
+        stage_polls(config, warehouse, run_id, feeds)     # with the batches not loaded, for the next run
+        raise
+    t_pages = time.monotonic()
+    _sum_into(counts, record_polls_task(warehouse, config, run_id, feeds, channels))
+    _sum_into(counts, {k: v for k, v in pages.items() if k not in ("timings", "failures", "workers", "fetch_stats")})
     counts.update(deliver_alerts(warehouse, config))
     counts.update(
         feeds_polled=len(feeds),
         feeds_failed=sum(1 for f in feeds if f.status == "error"),
         feeds_not_modified=sum(1 for f in feeds if f.status == "not_modified"),
         feeds_skipped=sum(1 for f in feeds if f.status == "skipped"),
-        pages_fetched=sum(1 for p in pages if p.raw_html is not None),
-        pages_failed=sum(1 for p in pages if p.article is None),
-        alliance_kept=sum(1 for p in pages if p.relevance and p.relevance.is_alliance),
+        pages_fetched=pages.get("pages_fetched", 0),
+        pages_failed=pages.get("pages_failed", 0),
+        alliance_kept=pages.get("alliance_kept", 0),
     )
-    failures = [(f.feed_url, f.error) for f in feeds if f.status == "error"]
-    failures += [(p.url, p.error) for p in pages if p.article is None]
-    counts["failures"] = [{"url": url, "reason": reason} for url, reason in failures]
+    failures = [{"url": f.feed_url, "reason": f.error} for f in feeds if f.status == "error"]
+    counts["failures"] = failures + pages.get("failures", [])
+    timings = {"poll": round(t_poll - t0, 3), **pages.get("timings", {}),
+               "feeds_and_alerts": round(time.monotonic() - t_pages, 3)}
+    counts["timings"] = timings
+    for key in ("batches", "workers", "fetch_stats"):
+        if key in pages:
+            counts[key] = pages[key]
     return counts
+
+
+def _sum_into(totals: dict, counts: dict) -> None:
+    for key, value in counts.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            totals[key] = round(totals.get(key, 0) + value, 3)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from settings import load_config
 
-STAGES = {"feeds": "피드 확인 feeds", "pages": "페이지 수집 pages", "reprocess": "재처리 reprocess"}
+STAGES = {"feeds": "피드 확인 feeds", "pages": "페이지 수집 pages", "reprocess": "재처리 reprocess",
+          "backfill": "백필 backfill"}
 
 
 @contextmanager
@@ -19,11 +20,18 @@ def progress_display():
     if not sys.stderr.isatty():
         last: dict[str, float] = {}
 
+        first: dict[str, tuple[float, int]] = {}
+
         def plain(stage: str, done: int, total: int) -> None:
-            # one line now and then, so logs of long runs still show movement
-            if done == total or time.monotonic() - last.get(stage, 0) > 5:
-                last[stage] = time.monotonic()
-                print(f"  {STAGES.get(stage, stage)}: {done}/{total}", file=sys.stderr, flush=True)
+            # one line now and then, so logs of long runs still show movement (and, once it moves, an ETA)
+            now = time.monotonic()
+            t0, d0 = first.setdefault(stage, (now, done))
+            if done == total or now - last.get(stage, 0) > 5:
+                last[stage] = now
+                eta = ""
+                if done > d0 and done < total:
+                    eta = f", about {(total - done) * (now - t0) / (done - d0):.0f} s left"
+                print(f"  {STAGES.get(stage, stage)}: {done}/{total}{eta}", file=sys.stderr, flush=True)
 
         progress.add_listener(plain)
         try:
@@ -38,8 +46,10 @@ def progress_display():
         Progress,
         TextColumn,
         TimeElapsedColumn,
+        TimeRemainingColumn,
     )
     bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TimeRemainingColumn(),
                     console=Console(stderr=True), transient=False)
     ids: dict[str, int] = {}
 
@@ -117,12 +127,37 @@ def _run_flow(flow_fn, **params) -> dict | None:
     return counts
 
 
-def run_monitor(sources: Path | None, db_path: Path) -> dict | None:
+def run_monitor(sources: Path | None, db_path: Path, workers: int | None = None) -> dict | None:
     load_config(sources)  # a bad sources file is a one-line error before Prefect starts
     from flows.monitor import monitor
-    counts = _run_flow(monitor, sources_path=str(sources) if sources else None, db_path=str(db_path))
+    counts = _run_flow(monitor, sources_path=str(sources) if sources else None, db_path=str(db_path),
+                       workers=workers)
     if counts is not None:
         print_summary(counts, counts.pop("_seconds"), db_path)
+    return counts
+
+
+def run_backfill(sources: Path | None, db_path: Path, *, urls: Path | None = None, sitemap: str | None = None,
+                 since: str | None = None, workers: int | None = None) -> dict | None:
+    load_config(sources)
+    if urls is not None:
+        from flows.backfill import read_url_file
+        read_url_file(urls)          # a bad URL file is a one-line error before Prefect starts
+    from flows.backfill import backfill
+    counts = _run_flow(backfill, urls_file=str(urls) if urls else None, sitemap=sitemap, since=since,
+                       sources_path=str(sources) if sources else None, db_path=str(db_path), workers=workers)
+    if counts is not None:
+        seconds = counts.pop("_seconds")
+        c = counts.get
+        print(f"backfill finished in {seconds:.1f} s: {c('pages_listed', 0)} pages listed, "
+              f"{c('pages_known', 0)} already stored, {c('pages_fetched', 0)} fetched "
+              f"({c('pages_failed', 0)} failed), {c('articles_new', 0)} new articles, "
+              f"{c('alliance_new', 0)} alliance, {c('stories_new', 0)} new stories", flush=True)
+        failures = counts.get("failures") or []
+        for f in failures[:20]:
+            print(f"  - {f['url']}: {f['reason']}")
+        if len(failures) > 20:
+            print(f"  ... and {len(failures) - 20} more")
     return counts
 
 

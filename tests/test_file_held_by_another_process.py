@@ -1,16 +1,18 @@
 """The DuckDB file is held by another process (a notebook, the duckdb CLI, a BI tool): the radar waits
 within a bound, then stops with a clear message naming the holder, and loses nothing — a library load
-can be retried, and a flow run's fetched pages wait on disk for the next run (no page fetched twice)."""
+can be retried, and a flow run's scored pages wait in the staging area (Parquet shards beside the file) for
+the next run (no page fetched twice)."""
 from __future__ import annotations
 
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from holders import hold, pages, radar_run
 
-from flows.spool import spool_dir
+from flows.staging import default_staging_url
 from settings import WarehouseSettings
 from warehouse import DatabaseBusy, Warehouse
 
@@ -78,8 +80,8 @@ def test_locked_file_fails_the_run_clearly_and_the_next_run_loads_what_was_fetch
         holder.wait()
     assert run.returncode == 1
     assert f"PID {holder.pid}" in err and "busy" in err
-    spooled = list(spool_dir(db).glob("*.pickle"))
-    assert len(spooled) == 1
+    staged = list(Path(default_staging_url(db)).glob("*/*.parquet"))
+    assert {p.name for p in staged} >= {"feeds.parquet", "000000.parquet"}    # the batch and the feed polls
     assert webhook.received == []
     fetched_first = len(corpus_server.page_requests())
     assert fetched_first == len(corpus_server.manifest.pages)
@@ -89,7 +91,7 @@ def test_locked_file_fails_the_run_clearly_and_the_next_run_loads_what_was_fetch
     out, err = second.communicate(timeout=180)
     assert second.returncode == 0, err[-3000:]
     assert len(corpus_server.page_requests()) == fetched_first     # nothing fetched again
-    assert not list(spool_dir(db).glob("*.pickle"))
+    assert not list(Path(default_staging_url(db)).glob("*/*.parquet"))
     wh = Warehouse(db)
     assert wh.query("select count(*) from articles")[1][0][0] == len(corpus_server.manifest.pages)
     stories = {p.story for p in corpus_server.manifest.pages if p.is_alliance}

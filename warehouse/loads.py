@@ -98,7 +98,7 @@ def upsert_articles(con, run_id: str | None, prep: Prepared, channels: list[str]
         existing = {r[0]: r for r in cur.fetchall()}
         new_rows, changed_rows = [], []
         for r in rows:
-            r["row_hash"] = row_hash(r)
+            r["row_hash"] = r.get("row_hash") or row_hash(r)   # rows.article_row hashed it already
             r["updated_at"] = now
             r["last_run_id"] = run_id
             old = existing.get(r["article_id"])
@@ -176,8 +176,8 @@ def _store_children(con, run_id: str | None, touched: list[dict], now: datetime)
     if ev:
         with registered(con, "in_ev", arrow_table(ev, EVENT_COLS)):
             con.execute("INSERT INTO article_events BY NAME SELECT * FROM in_ev")
-    roles = [{"article_id": e["article_id"], "seq": e["seq"], "org": org, "role": role}
-             for e in ev for org, role in e["roles"].items()]
+    roles = [{"article_id": e["article_id"], "seq": e["seq"], "org": pair["org"], "role": pair["role"]}
+             for e in ev for pair in e["roles"]]
     if roles:
         with registered(con, "in_roles", arrow_table(roles, EVENT_ORG_COLS)):
             con.execute("INSERT INTO event_orgs BY NAME SELECT * FROM in_roles")

@@ -167,60 +167,90 @@ def entry_from_json(text: str | None) -> FeedEntry | None:
 
 def prepare(pages: list[PageRecord], run_id: str | None, *, log: bool, raw: bool) -> Prepared:
     """CPU work done before the write lock is taken."""
-    prep = Prepared()
+    return combine(page_rows(pages, run_id, log=log, raw=raw))
+
+
+def page_rows(pages: list[PageRecord], run_id: str | None, *, log: bool, raw: bool) -> list[dict]:
+    """One row per page: ``{"log": fetch-log row | None, "raw": raw-page row | None, "article": article
+    row | None}`` with every hash, sketch and compression already computed — what a worker writes to its
+    result shard (warehouse/shards.py) and ``combine`` turns into a load."""
+    out = []
     for p in pages:
         fetched_at = aware(p.fetched_at) or utcnow()
+        row: dict = {"log": None, "raw": None, "article": None}
         if log:
-            prep.page_log.append({
+            row["log"] = {
                 "run_id": run_id, "kind": "page", "url": p.url, "feed_url": p.feed_url, "fetched_at": fetched_at,
                 "status": "ok" if p.article is not None else "error", "http_status": p.http_status,
                 "reason": None if p.article is not None else (reason_code(p.error) or "no_article"),
                 "error": None if p.article is not None else (p.error or "no article"),
                 "content_type": p.content_type, "bytes": len(p.raw_html) if p.raw_html is not None else None,
-                "elapsed_ms": p.elapsed_ms})
-        if p.article is None:
-            prep.pages_failed += 1
+                "elapsed_ms": p.elapsed_ms}
         if raw and p.raw_html:
             data = bytes(p.raw_html)
-            prep.raw.append({
+            row["raw"] = {
                 "url": p.url, "canonical_url": p.article.canonical_url if p.article else None,
                 "feed_url": p.feed_url, "fetched_at": fetched_at, "http_status": p.http_status,
                 "content_type": p.content_type, "compression": "zlib", "raw_size": len(data),
                 "raw_sha1": sha1(data), "raw": zlib.compress(data, 3), "entry": entry_json(p.entry),
-                "error": None if p.article is not None else p.error})
-        if p.article is None:
-            continue
-        a, rel, entry = p.article, p.relevance, p.entry
-        published_at = aware(a.published_at) or (aware(entry.published_at) if entry else None)
-        row = {
-            "url": a.url or p.url, "canonical_url": a.canonical_url or a.url or p.url,
-            "outlet": a.outlet or (entry.outlet if entry else None), "title": a.title or (entry.title if entry else None),
-            "authors": list(a.authors or []), "published_at": published_at, "published_date": kst_date(published_at),
-            "language": a.language, "body": a.body or "", "content_hash": content_hash(a.body),
-            "extractor_version": a.extractor_version or "", "is_alliance": bool(rel and rel.is_alliance),
-            "score": float(rel.score) if rel else None, "alliance": rel.alliance if rel else None,
-            "event": rel.event if rel else None, "event_date": rel.event_date if rel else None,
-            "evidence": json_text(rel.evidence) if rel and rel.evidence else None, "feed_url": p.feed_url,
-            "fetched_at": fetched_at,
-            "orgs": dedupe([{"org": o.name, "resolved": o.resolved, "org_type": o.org_type,
-                              "mentions": int(o.mentions or 1)} for o in (rel.orgs if rel else []) if o.name],
-                            key=lambda r: r["org"], prefer=lambda r: r["mentions"]),
-            "events": [{"seq": i, "alliance": ev.alliance, "event": ev.event, "event_date": ev.event_date,
-                        "orgs": list(dict.fromkeys(ev.orgs or [])), "evidence": ev.evidence,
-                        "roles": event_roles(ev)}
-                       for i, ev in enumerate(rel.events if rel else [])],
-            "story_orgs": sorted(doc_orgs(rel)) if rel else [],
-            "page_url": p.url,
-        }
-        main_seen = False
-        for ev in row["events"]:
-            ev["is_main"] = (not main_seen and ev["event"] == row["event"] and ev["alliance"] == row["alliance"])
-            main_seen = main_seen or ev["is_main"]
-        if row["is_alliance"]:
-            text = "\n".join(x for x in (row["title"], row["body"]) if x)
-            row["sketch"] = similarity.sketch(text)
-        prep.articles.append(row)
-    # one row per canonical URL (the latest fetch wins); every URL form seen is remembered
+                "error": None if p.article is not None else p.error}
+        if p.article is not None:
+            row["article"] = article_row(p, fetched_at)
+        out.append(row)
+    return out
+
+
+def article_row(p: PageRecord, fetched_at: datetime) -> dict:
+    a, rel, entry = p.article, p.relevance, p.entry
+    published_at = aware(a.published_at) or (aware(entry.published_at) if entry else None)
+    row = {
+        "url": a.url or p.url, "canonical_url": a.canonical_url or a.url or p.url,
+        "outlet": a.outlet or (entry.outlet if entry else None), "title": a.title or (entry.title if entry else None),
+        "authors": list(a.authors or []), "published_at": published_at, "published_date": kst_date(published_at),
+        "language": a.language, "body": a.body or "", "content_hash": content_hash(a.body),
+        "extractor_version": a.extractor_version or "", "is_alliance": bool(rel and rel.is_alliance),
+        "score": float(rel.score) if rel else None, "alliance": rel.alliance if rel else None,
+        "event": rel.event if rel else None, "event_date": rel.event_date if rel else None,
+        "evidence": json_text(rel.evidence) if rel and rel.evidence else None, "feed_url": p.feed_url,
+        "fetched_at": fetched_at,
+        "orgs": dedupe([{"org": o.name, "resolved": o.resolved, "org_type": o.org_type,
+                          "mentions": int(o.mentions or 1)} for o in (rel.orgs if rel else []) if o.name],
+                        key=lambda r: r["org"], prefer=lambda r: r["mentions"]),
+        "events": [{"seq": i, "alliance": ev.alliance, "event": ev.event, "event_date": ev.event_date,
+                    "orgs": list(dict.fromkeys(ev.orgs or [])), "evidence": ev.evidence,
+                    # (org, role) pairs, not a dict: a shard's Parquet round trip would turn a dict keyed
+                    # by organisation into a struct holding every organisation of the batch
+                    "roles": [{"org": o, "role": r} for o, r in event_roles(ev).items()]}
+                   for i, ev in enumerate(rel.events if rel else [])],
+        "story_orgs": sorted(doc_orgs(rel)) if rel else [],
+        "page_url": p.url,
+    }
+    main_seen = False
+    for ev in row["events"]:
+        ev["is_main"] = (not main_seen and ev["event"] == row["event"] and ev["alliance"] == row["alliance"])
+        main_seen = main_seen or ev["is_main"]
+    if row["is_alliance"]:
+        text = "\n".join(x for x in (row["title"], row["body"]) if x)
+        row["sketch"] = similarity.sketch(text)
+    # hashed here, where the values are exactly what the extractors made (a shard's round trip keeps the
+    # instants of timestamps, not their zones, and the hash must not depend on that)
+    row["row_hash"] = row_hash(row)
+    return row
+
+
+def combine(rows: list[dict]) -> Prepared:
+    """Page rows (``page_rows``, maybe read back from shards) -> one load: one article per canonical URL
+    (the latest fetch wins) knowing every URL form seen, one raw page per URL."""
+    prep = Prepared()
+    for row in rows:
+        if row.get("log") is not None:
+            prep.page_log.append(row["log"])
+        if row.get("raw") is not None:
+            prep.raw.append(row["raw"])
+        if row.get("article") is None:
+            prep.pages_failed += 1
+        else:
+            prep.articles.append(row["article"])
     forms: dict[str, set[str]] = {}
     for r in prep.articles:
         forms.setdefault(r["canonical_url"], set()).update((r["url"], r["page_url"], r["canonical_url"]))

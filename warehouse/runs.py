@@ -14,3 +14,8 @@ def record_finish(con, run_id: str, status: str, counts: dict, error: str | None
                 "ON CONFLICT (run_id) DO NOTHING", [run_id, utcnow(), status])
     con.execute("UPDATE runs SET finished_at = ?, status = ?, counts = ?, error = ? WHERE run_id = ?",
                 [utcnow(), status, json_text(counts or {}), error, run_id])
+
+
+def flow_of(con, run_id: str) -> str | None:
+    row = con.execute("SELECT flow FROM runs WHERE run_id = ?", [run_id]).fetchall()
+    return row[0][0] if row else None

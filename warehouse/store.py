@@ -2,6 +2,7 @@
 
     connection.py  opening the file: lock wait with backoff, schema check, one transaction per write
     rows.py        pages and feed polls -> rows (ids, hashes, sketches, compression) before the lock
+    shards.py      a batch's page rows as one Parquet file (workers write them, the loader reads them)
     sources.py     feed state and the backoff policy, the fetch log, URLs not worth fetching again
     loads.py       a pass (or reprocessed pages) into the tables
     stories.py     story assignment inside a load (clustering.py is the pure matching)
@@ -30,7 +31,7 @@ from . import connection, export, loads, outbox, queries, runs, sources
 from .clustering import DEFAULT_PARAMS, StoryParams
 from .errors import DatabaseBusy
 from .records import AllianceTimeline, Delivery, PendingAlert, RawPage, StoryRow
-from .rows import aware, prepare, utcnow
+from .rows import Prepared, aware, combine, prepare, utcnow
 from .schema import SCHEMA_VERSION
 
 
@@ -157,6 +158,13 @@ class Warehouse:
         with self._read() as con:
             return queries.alliance_timeline(con)
 
+    def run_flow(self, run_id: str) -> str | None:
+        """Which flow a run belongs to ("monitor", "backfill", ...), None for an unknown run."""
+        if not self.path.exists():
+            return None
+        with self._read() as con:
+            return runs.flow_of(con, run_id)
+
     def raw_pages(self, since: date | None = None) -> Iterator[RawPage]:
         """Stored raw pages (decompressed), oldest first, each with the feed item it came from
         (``entry``) and the outlet its feed is configured with (``feed_outlet``). Reads in chunks of
@@ -193,7 +201,21 @@ class Warehouse:
     def load(self, run_id: str, feeds: list[FeedFetch], pages: list[PageRecord], channels: list[str]) -> dict:
         """Everything one pass fetched, in ONE transaction (see module doc). Idempotent: loading the
         same feeds/pages again adds no rows and creates no alerts."""
-        prep = prepare(pages, run_id, log=True, raw=True)
+        return self._load_prepared(run_id, feeds, prepare(pages, run_id, log=True, raw=True), channels)
+
+    def load_batch(self, run_id: str, rows: list[dict], channels: list[str]) -> dict:
+        """One batch of page rows (``rows.page_rows``, as workers write them to result shards) in ONE
+        short transaction: fetch log, articles with their stories and alerts, raw pages. Idempotent, so
+        a shard loaded twice (the process died between commit and delete) changes nothing."""
+        return self._load_prepared(run_id, [], combine(rows), channels)
+
+    def record_polls(self, run_id: str, feeds: list[FeedFetch], channels: list[str]) -> dict:
+        """A pass's feed polls (validators, failures and backoff, the fetch log) and the alert channels
+        in use, in one transaction. Called after the pass's pages are loaded: a pass killed before keeps
+        no validators, so the next pass reads those feeds in full and fetches what was not loaded."""
+        return self._load_prepared(run_id, feeds, Prepared(), channels)
+
+    def _load_prepared(self, run_id: str, feeds: list[FeedFetch], prep: Prepared, channels: list[str]) -> dict:
         counts = loads.empty_counts()
         counts["pages_failed"] = prep.pages_failed
         counts["feeds_failed"] = sum(1 for f in feeds if f.status == "error")

@@ -1,0 +1,117 @@
+"""Where the extract-and-score tasks run: one Prefect task runner, chosen by ``[execution]`` and ``--workers``.
+
+    workers = 1             Prefect's ThreadPoolTaskRunner with one thread: in the flow's own process
+    dask_address = "..."    prefect-dask's DaskTaskRunner on an existing Dask scheduler (a cluster)
+    otherwise               DaskTaskRunner over a LocalCluster of ``workers`` processes (0 = one per core),
+                            one thread each (the work is CPU-bound Python: threads would share one GIL)
+
+The same task runs in every case; only the runner differs. A LocalCluster is started only when a pass has
+pages to process, in a background thread, so its start overlaps the first fetches; a worker plugin loads
+the extractors' rules, gazetteer, lexicon and Kiwi once per worker process as the worker starts (they are
+per-process caches in extractors/: every later task on that worker reuses them).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+from settings import ExecutionSettings
+
+
+def worker_count(settings: ExecutionSettings, workers: int | None = None) -> int:
+    n = workers if workers is not None else settings.workers
+    return n if n and n > 0 else (os.cpu_count() or 1)
+
+
+def describe(settings: ExecutionSettings, workers: int | None = None) -> str:
+    if settings.dask_address:
+        return f"Dask cluster at {settings.dask_address}"
+    n = worker_count(settings, workers)
+    return "in-process (1 worker)" if n == 1 else f"Dask LocalCluster, {n} worker processes"
+
+
+def warm_up_worker() -> None:
+    """Load what every page needs, once per process (rules, outlets, gazetteer, lexicon, Kiwi's model)."""
+    from extractors.pipeline import warm_up
+    warm_up()
+
+
+def warm_up_plugin():
+    """A Dask worker plugin that runs ``warm_up_worker`` in a thread as each worker starts (also a worker
+    that replaced a dead one). Built on demand: importing distributed costs seconds that a pass with
+    nothing new, or one scored in-process, should not pay."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class WarmUp(WorkerPlugin):
+        name = "alliance-radar-warm-up"
+
+        def setup(self, worker) -> None:
+            threading.Thread(target=warm_up_worker, name="radar-warm-up", daemon=True).start()
+
+    return WarmUp()
+
+
+class PageRunner:
+    """A started task runner. ``submit(task, parameters)`` waits for the cluster the first time."""
+
+    def __init__(self, settings: ExecutionSettings, workers: int | None, logger: logging.Logger,
+                 api_url: str | None = None):
+        self.settings = settings
+        self.workers = worker_count(settings, workers)
+        self.logger = logger
+        self.api_url = api_url
+        self.start_seconds = 0.0
+        self._runner: Any = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def in_process(self) -> bool:
+        return self.workers == 1 and not self.settings.dask_address
+
+    def __enter__(self) -> "PageRunner":
+        t0 = time.monotonic()
+        if self.in_process:
+            from prefect.task_runners import ThreadPoolTaskRunner
+            self._runner = ThreadPoolTaskRunner(max_workers=1)
+            self._runner.__enter__()
+            self._ready.set()
+            self.start_seconds = time.monotonic() - t0
+            return self
+        from prefect_dask import DaskTaskRunner
+        if self.settings.dask_address:
+            self._runner = DaskTaskRunner(address=self.settings.dask_address)
+        else:
+            env = {"PREFECT_API_URL": self.api_url} if self.api_url else {}
+            self._runner = DaskTaskRunner(cluster_kwargs={
+                "n_workers": self.workers, "threads_per_worker": 1, "processes": True,
+                "dashboard_address": None, "env": env})
+        self._runner.__enter__()
+
+        def start() -> None:
+            try:
+                client = self._runner.client            # creates (or connects to) the cluster
+                client.register_plugin(warm_up_plugin())
+            except BaseException as exc:                # reported by the first submit
+                self._error = exc
+            finally:
+                self.start_seconds = time.monotonic() - t0
+                self._ready.set()
+
+        self._thread = threading.Thread(target=start, name="radar-cluster-start", daemon=True)
+        self._thread.start()
+        return self
+
+    def submit(self, task, parameters: dict):
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+        return self._runner.submit(task, parameters)
+
+    def __exit__(self, *exc) -> None:
+        self._ready.wait()
+        self._runner.__exit__(*exc)
