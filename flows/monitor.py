@@ -48,10 +48,6 @@ def select_new_entries(polled: list[tuple[FeedFetch, list[FeedEntry]]], warehous
             fetch.etag = fetch.last_modified = None
     if later:
         get_run_logger().info("%d new pages; fetching %d now, the rest next pass", len(new), limit)
-        waiting = {feed_url for _, feed_url, _ in new[limit:]}
-        for fetch, _ in polled:
-            if fetch.feed_url in waiting:      # no validators: the next poll lists the rest again, not a 304
-                fetch.etag = fetch.last_modified = None
     return new[:limit]
 
 

@@ -31,7 +31,7 @@ from .rows import (
     row_hash,
     utcnow,
 )
-from .sources import apply_feed_fetches, insert_fetch_log, transient_page_failure
+from .sources import apply_feed_fetches, feeds_with_pages_to_retry, insert_fetch_log
 from .stories import assign_stories
 
 
@@ -42,10 +42,10 @@ def empty_counts() -> dict:
 
 def write_pass(con, run_id: str, feeds: list[FeedFetch], prep: Prepared, channels: list[str], counts: dict,
                settings: WarehouseSettings, story_params: StoryParams) -> None:
-    retry = {r["feed_url"] for r in prep.page_log
-             if r["status"] == "error" and r["feed_url"] and transient_page_failure(r["reason"], r["http_status"])}
-    apply_feed_fetches(con, run_id, feeds, settings, retry)
     insert_fetch_log(con, prep.page_log)
+    # a feed whose page failed for a transient reason keeps no validators, so the next poll lists the page again
+    retry = feeds_with_pages_to_retry(con, run_id) if (feeds and run_id) else set()
+    apply_feed_fetches(con, run_id, feeds, settings, retry)
     channels = list(dict.fromkeys(channels or []))
     if channels:
         now = utcnow()

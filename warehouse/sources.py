@@ -60,6 +60,15 @@ def transient_page_failure(reason: str | None, http_status: int | None) -> bool:
         http_status is not None and 400 <= http_status <= 499 and http_status not in (408, 429))
 
 
+def feeds_with_pages_to_retry(con, run_id: str) -> set[str]:
+    """The feeds one of whose pages failed in this run for a reason worth another try: the pages are loaded
+    batch by batch before the feed polls are recorded, so the polls ask the fetch log."""
+    rows = con.execute("SELECT DISTINCT feed_url, reason, http_status FROM fetch_log "
+                       "WHERE run_id = ? AND kind = 'page' AND status = 'error' AND feed_url IS NOT NULL",
+                       [run_id]).fetchall()
+    return {feed for feed, reason, status in rows if transient_page_failure(reason, status)}
+
+
 def apply_feed_fetches(con, run_id: str | None, feeds: Iterable[FeedFetch], settings: WarehouseSettings,
                        retry_pages_of: frozenset[str] | set[str] = frozenset()) -> None:
     """Each poll updates its feed's state (validators, failures, backoff) and goes to the fetch log.
