@@ -170,31 +170,28 @@ def bench_pipeline(pages: int, feeds: int, workers: int | None, out: TextIO, *, 
             if workers is not None:
                 args += ["--workers", str(workers)]
             log = workdir / "radar.log"
+            def one_pass(what: str) -> dict:
+                """One `radar run`, with the requests the server saw during it; a failed run stops the bench."""
+                before = dict(server.counts)
+                run = run_cli(args, env, log)
+                run["page_requests"] = server.counts["page"] - before["page"]
+                run["feeds_not_modified"] = server.counts["feed_304"] - before["feed_304"]
+                run["counts"] = _last_run_counts(db)
+                if run["returncode"] != 0:
+                    tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+                    raise RuntimeError(f"radar run ({what}) failed (exit {run['returncode']}):\n{tail}")
+                return run
+
             say(f"radar run: {pages:,} new pages ...")
-            before = dict(server.counts)
-            first = run_cli(args, env, log)
-            first["page_requests"] = server.counts["page"] - before["page"]
-            first["counts"] = _last_run_counts(db)
-            result["pass"] = first
-            if first["returncode"] != 0:
-                tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
-                raise RuntimeError(f"radar run failed (exit {first['returncode']}):\n{tail}")
-            say(f"radar run again: nothing new ...")
-            before = dict(server.counts)
-            again = run_cli(args, env, log)
-            again["page_requests"] = server.counts["page"] - before["page"]
-            again["feeds_not_modified"] = server.counts["feed_304"] - before["feed_304"]
-            again["counts"] = _last_run_counts(db)
-            result["idle_pass"] = again
-            if again["returncode"] != 0:
-                tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
-                raise RuntimeError(f"radar run (nothing new) failed (exit {again['returncode']}):\n{tail}")
+            result["pass"] = one_pass("new pages")
+            say("radar run again: nothing new ...")
+            result["idle_pass"] = one_pass("nothing new")
         finally:
             server.stop()
         say("plain trafilatura over the same bytes ...")
         result["trafilatura"] = trafilatura_floor(sites, pages_dir)
-        fixed = again["seconds"]
-        beyond = max(first["seconds"] - fixed, 1e-6)
+        fixed = result["idle_pass"]["seconds"]
+        beyond = max(result["pass"]["seconds"] - fixed, 1e-6)
         result["pages_per_second_beyond_fixed_cost"] = round(pages / beyond, 1)
         result["ratio_to_trafilatura"] = round(result["pages_per_second_beyond_fixed_cost"]
                                                / result["trafilatura"]["pages_per_second"], 2)
