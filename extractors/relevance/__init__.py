@@ -160,7 +160,7 @@ def _describe(an: Analysis, gz: Gazetteer, lex: Lexicon, resolver: DateResolver)
     ref_date = resolver.published
     alliance, resolved_alliance = main_alliance(party, top, event, gz, lex, ref_date=ref_date, all_orgs=all_orgs,
                                                 names_in_article=names)
-    orgs = parties(party, event, alliance, named, gz, lex, all_orgs)
+    orgs = parties(party, event, alliance, named, gz, lex, all_orgs, body)
 
     # the event's date: a sentence stating this event first; a sentence stating another membership event
     # (the founding named in a joining story) never dates it

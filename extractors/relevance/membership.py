@@ -46,6 +46,11 @@ _REFERENCE = re.compile(r"원\s?팀|얼라이언스|[Aa]lliance|협의체|협의
                         r"참여\s?(?:기관|기업|업체|병원)|일원")
 
 
+# "... 등 7개 기업이", "총 8개 기관이": a counted list; "출자했다": who put money in took part
+_COUNTED = re.compile(r"등\s?(?:총\s?)?\d+\s?(?:개|곳)\s?(?:사|기업|기관|업체|회사|단체|대학)?(?:이|가|은|는|과|와)?|총\s?\d+\s?(?:개|곳)")
+_INVESTED = re.compile(r"출자(?:했|한다|하며|하고|해)|설립에\s?참여")
+
+
 def korean_text(text: str) -> bool:
     """Mostly Hangul: membership is read from Korean sentences only."""
     hangul = len(re.findall(r"[가-힣]", text))
@@ -53,9 +58,25 @@ def korean_text(text: str) -> bool:
     return hangul >= 0.5 * latin and hangul >= 20
 
 
+def counted_list(lead: list[Sentence], lex: Lexicon) -> list[str]:
+    """The organisations of the first counted list of who takes part in the lead: "A, B, C 등 7개 기업이 (각 30억원씩)
+    출자했다 / 설립에 참여했다" -- the founders or signatories, told after the sentence that names the tie."""
+    for s in lead:
+        if s.caption or s.attendee or s.kind != "body" or s.order >= 12:
+            continue
+        if not (_COUNTED.search(s.text) and lex.participation.search(s.text) or _INVESTED.search(s.text)):
+            continue
+        names = [name for st, en, name, _ in sorted(s.orgs) if not side_mention(s.text, st, en, lex)]
+        names = list(dict.fromkeys(names))
+        if len(names) >= 3:
+            return names
+    return []
+
+
 def parties(party: list[Sentence], event: str, alliance: str | None, named: list[AllianceMention],
-            gz: Gazetteer, lex: Lexicon, all_orgs: set[str]) -> list[str]:
+            gz: Gazetteer, lex: Lexicon, all_orgs: set[str], lead: list[Sentence] = ()) -> list[str]:
     """The parties of the main event (canonical names, first named first), read from the party sentences;
+    when they name fewer than three, a counted list of who takes part in the lead (``counted_list``);
     for a join, summit or departure the alliance's leader, and for a rivalry each camp's leader, when the
     article names them."""
     kept: list[tuple[Sentence, list[str]]] = []
@@ -83,8 +104,8 @@ def parties(party: list[Sentence], event: str, alliance: str | None, named: list
                 continue                  # "AI 원팀(KT, 현대중공업, ...)": a member listing in brackets
             if s.attendee and gz.orgs.get(name) and gz.orgs[name].type == "government":
                 continue
-            if side_mention(s.text, st, en, lex):
-                continue
+            if side_mention(s.text, st, en, lex) or lex.parent_after.match(s.text[en:]):
+                continue                  # an example, an affiliation, a place; a parent ("X 산하 Y", "X 자회사 Y")
             names.append(name)
         if names:
             kept.append((s, names))
@@ -109,6 +130,13 @@ def parties(party: list[Sentence], event: str, alliance: str | None, named: list
                 changed = True
     if len(orgs) > 2:
         orgs = [o for o in orgs if o in sure] or orgs
+    # a name the gazetteer does not know that ends another party's name is that party ("조폐공사", "한국조폐공사")
+    unknown_names = {name for s in party for _, _, name, res in s.orgs if not res}
+    orgs = [o for o in orgs if not (o in unknown_names and any(p != o and p.endswith(o) for p in orgs))]
+    if event in ("founded", "mou", "other", "joint_research", "equity_swap"):
+        listed = counted_list(lead, lex)
+        if len(orgs) < 2 or set(orgs) <= set(listed):
+            orgs += [o for o in listed if o not in orgs]
     if alliance and alliance in gz.alliances and event in ("joined", "summit", "left"):
         leader = gz.alliances[alliance].leader
         if leader and leader in all_orgs and leader not in orgs:

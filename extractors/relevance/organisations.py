@@ -17,6 +17,12 @@ from .sentences import Sentence
 _VENUE_AFTER = re.compile(r"^\s(?:[가-힣A-Za-z0-9]+\s){0,2}[가-힣A-Za-z0-9]{1,12}에서(?=[\s,)]|$)")
 
 
+# a dateline opening a sentence: "[이코리아] ...", "[서울=뉴시스] ..."
+_DATELINE = re.compile(r"\s*[\[【][^\]】]{1,30}[\]】]")
+# a ceremony the sentence tells of: a name right before "에서" is where it was held
+_CEREMONY = re.compile(r"(?:식|행사|회의|간담회|세미나|포럼|설명회)(?:을|를)?\s?(?:열|가졌|가진|개최|진행)|참석한\s?가운데")
+# a city or county right after a province
+_CITY_AFTER = re.compile(r"\s[가-힣]{1,4}(?:시|군)(?=[은는이가와과의도\s,·]|$)")
 # a ticker code right after a listed company: "KT[030200]는", "나무기술(242040)"
 _TICKER = re.compile(r"^\s?[\[(]\d{6}[\])]")
 # a unit of the organisation between it and a person: "KT AI/DX융합사업부문 전홍범 부사장"
@@ -35,6 +41,8 @@ def side_mention(text: str, start: int, end: int, lex: Lexicon) -> bool:
     if lex.side_after.match(after) or lex.person_after_org.match(rest) or lex.place_after.match(after) \
             or _VENUE_AFTER.match(after):
         return True
+    if text[end - 1:end] == "도" and _CITY_AFTER.match(after):
+        return True                                # "경기도 화성시가": the province says where the city is
     um = _UNIT_WORD.match(rest)                    # "KT 클라우드/DX사업본부 이미희 본부장", "KT AI/DX융합사업부문장"
     if um:
         tail = rest[um.end():]
@@ -76,6 +84,8 @@ def clean_span(stem: str, kiwi, lex: Lexicon) -> str | None:
     "하만이" -> "하만"); a span ending in a person's title is no organisation ("우리은행장", "MX사업부장",
     "DT담당") -> None."""
     stem = stem.strip()
+    if not re.match(r"[가-힣A-Za-z0-9]", stem):
+        return None                   # "-클라우드" of "케이(K)-클라우드": a piece of a word, not a name
     if kiwi is not None and re.search(r"[가-힣]$", stem):
         try:
             toks = kiwi.tokenize(stem)
@@ -272,8 +282,9 @@ def unresolved_orgs(sent: Sentence, gz: Gazetteer, lex: Lexicon, *, loose: bool 
             continue                                   # "K-AI 풀스택 얼라이언스": part of an alliance's name
         if re.search(r"[‘'\"“「『]\s?$", text[max(0, s - 2):s]) and re.match(r"\s?[’'\"”」』]", text[e:]):
             continue                                   # "‘AI산학일체연구센터’를 개설": what the tie makes, not a party
-        if re.match(r"에서(?:\s|$)", text[e:]) and re.search(r"(?:센터|컨벤션|호텔|홀|타워|빌딩|캠퍼스|본관|사옥|회관|청사)$", stem):
-            continue                                   # "김대중컨벤션센터에서": a venue
+        if re.match(r"에서(?:\s|$)", text[e:]) and (
+                re.search(r"(?:센터|컨벤션|호텔|홀|타워|빌딩|캠퍼스|본관|사옥|회관|청사)$", stem) or _CEREMONY.search(text)):
+            continue                                   # "김대중컨벤션센터에서", "OO기술원에서 개소식을 열었다": a venue
         tags = {t.tag for t in stem_toks}
         has_nnp = "NNP" in tags
         has_sl = "SL" in tags
@@ -369,7 +380,10 @@ def add_unresolved(party_sents: list[Sentence], gz: Gazetteer, lex: Lexicon, *, 
         if s.unresolved_done in (mode, "loose"):
             continue
         s.unresolved_done = mode
+        dateline = _DATELINE.match(s.text)
         for st, en, name in unresolved_orgs(s, gz, lex, loose=loose):
+            if dateline and en <= dateline.end():
+                continue                               # "[이코리아] 메타와 IBM ...": the outlet, not a party
             if any(not o[3] and not (en <= o[0] or st >= o[1]) for o in s.orgs):
                 continue                               # found before (a stricter pass)
             s.orgs = [o for o in s.orgs if not (o[3] and st <= o[0] and o[1] <= en and (o[0], o[1]) != (st, en))]

@@ -54,6 +54,8 @@ def clean_text(text: str) -> str:
     text = re.sub(r"\([^()=\n]{1,20}=[^()\n]{1,20}\)", " ", text)                       # (서울=연합뉴스)
     text = re.sub(r"\[[^\[\]\n]{0,30}(?:기자|특파원|뉴스|일보|신문|=)[^\[\]\n]{0,20}\]", " ", text)  # [OO일보 XXX 기자]
     text = re.sub(r"[가-힣]{2,4}\s?(?:기자|특파원)\s?=", " ", text)
+    # a word a page broke across lines after a sentence: "... 알려졌다. 임\n\n원사에는" -> "임원사에는"
+    text = re.sub(r"(?<=[.!?] )([가-힣]{1,2})[ \t]*\n\s*(?=[가-힣])", r"\1", text)
     text = re.sub(r"[ \t]+", " ", text)
     return text
 

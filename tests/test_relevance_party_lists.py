@@ -1,0 +1,88 @@
+"""Parties the scorer used to miss or add: counted lists of founders told after the tie sentence, an outlet's
+dateline, a deputy head in brackets, an operator or a province named beside a party, and the existing members
+of an international body a company joins. Every text here is our own (fictional)."""
+from extractors.relevance import classify
+from radar.bench_relevance import _org_key
+
+
+def parties(r):
+    return set(r.evidence["parties"])
+
+
+def test_counted_list_of_investors_gives_the_founders():
+    r = classify(None,
+                 "국내 대기업들이 손을 잡고 인공지능(AI) 공동 연구기관 '미래지능연구원'을 출범시켰다. "
+                 "1일 서울 중구에서 열린 출범식에는 초대 원장이 참석했다. "
+                 "삼성전자, LG전자, SK텔레콤, KT, 네이버 등 5개 기업이 각 20억원씩을 출자했다.", "2024-03-02")
+    assert r.is_alliance
+    assert {"삼성전자", "LG전자", "SK텔레콤", "KT", "네이버"} <= parties(r)
+
+
+def test_founding_participants_listed_without_a_count():
+    r = classify(None,
+                 "인공지능(AI) 원천기술을 공동 연구할 민간 연구소가 설립된다. "
+                 "지난 20일 연구소 법인 설립 신고가 끝났다. "
+                 "네이버, 카카오, KT, LG전자(이상 가나다순) 등이 설립에 참여했으며 오는 9월 문을 연다.", "2024-06-22")
+    assert r.is_alliance
+    assert {"네이버", "카카오", "KT", "LG전자"} <= parties(r)
+
+
+def test_an_outlets_dateline_is_not_a_party():
+    # without the dateline rule Kiwi reads "코리아테크" as the subject's proper noun
+    r = classify(None,
+                 "[코리아테크] 메타와 IBM을 비롯해 50여 개의 AI 관련 기업과 정부 기관, 대학이 5일 ‘AI 개방 동맹"
+                 "(Open AI Union)’을 결성했다. 해당 동맹은 IBM과 메타가 주도하며 델, 소니, AMD와 인텔 등 대형 기술 "
+                 "기업과 여러 대학, AI 스타트업이 참여한다.", "2024-12-06")
+    assert r.is_alliance
+    assert "코리아테크" not in parties(r)
+    assert {"메타", "IBM", "소니", "AMD", "인텔"} <= parties(r)
+
+
+def test_deputy_head_in_brackets_marks_an_organisation():
+    r = classify(None,
+                 "한빛물류협회(부회장 김한빛)는 3월 5일 로봇기업 로보티즈(대표 박로봇)와 AI 물류로봇 공동 개발을 위한 "
+                 "양해각서(MOU)를 체결했다고 밝혔다.", "2024-03-06")
+    assert r.is_alliance
+    assert parties(r) == {"한빛물류협회", "로보티즈"}
+
+
+def test_province_before_a_city_is_where_not_who():
+    r = classify(None,
+                 "경기도 다온시가 인공지능(AI) 행정 혁신을 위해 다온시연구원, 다온산업진흥원과 업무협약을 맺었다고 "
+                 "12일 밝혔다. 세 기관은 AI 기반 민원 분석 모델을 함께 개발한다.", "2024-09-12")
+    assert r.is_alliance
+    assert "경기도" not in parties(r)
+    assert "다온시" in parties(r)
+
+
+def test_the_operator_of_a_party_is_not_a_party():
+    r = classify(None,
+                 "서울시가 운영하는 AI양재허브는 한빛은행과 AI 스타트업 금융 지원을 위한 업무협약을 체결했다고 "
+                 "8일 밝혔다. 양측은 AI 기업 대출과 투자 연계를 함께 추진한다.", "2024-05-08")
+    assert r.is_alliance
+    assert "서울시" not in parties(r)
+    assert "AI양재허브" in parties(r)
+
+
+def test_existing_members_of_an_international_body_are_not_parties_of_a_joining():
+    r = classify(None,
+                 "삼성전자는 인공지능(AI) 국제협력단체인 'PAI(Partnership on AI)'에 가입했다고 9일 밝혔다. "
+                 "한국 기업이 PAI에 가입한 것은 처음이다. "
+                 "아마존과 구글, 마이크로소프트 등 70여 개 기업이 회원사로 참여하고 있다.", "2024-02-09")
+    assert r.is_alliance
+    assert r.event == "joined"
+    assert not {"아마존", "구글", "마이크로소프트"} & parties(r)
+    assert "삼성전자" in parties(r)
+
+
+def test_a_piece_of_a_word_is_no_organisation():
+    r = classify("교육부-과기정통부, AI 교육 클라우드 협력",
+                 "교육부와 과학기술정보통신부는 24일 「디지털 교육혁신과 케이(K)-클라우드 상생을 위한 업무협약」을 "
+                 "체결했다. 두 부처는 AI 반도체 클라우드를 학교 현장에 적용한다.", "2024-10-25")
+    assert r.is_alliance
+    assert not any(p.startswith("-") for p in parties(r))
+
+
+def test_bench_compares_the_ai_and_hangul_spellings_of_a_name_as_one():
+    assert _org_key("한빛AI협회") == _org_key("한빛인공지능협회")
+    assert _org_key("한빛 AI 협회") == _org_key("한빛인공지능협회")
