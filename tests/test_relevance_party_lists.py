@@ -86,3 +86,39 @@ def test_a_piece_of_a_word_is_no_organisation():
 def test_bench_compares_the_ai_and_hangul_spellings_of_a_name_as_one():
     assert _org_key("한빛AI협회") == _org_key("한빛인공지능협회")
     assert _org_key("한빛 AI 협회") == _org_key("한빛인공지능협회")
+
+
+def test_a_party_first_named_as_the_venue_is_still_a_founder():
+    r = classify(None,
+                 "가람중공업그룹은 20일 대전 KAIST 본관에서 KT, KAIST, 한양대, 한국전자통신연구원(ETRI)과 AI 산업 "
+                 "경쟁력 강화를 위한 양해각서(MOU)를 체결하고 협의체인 ‘AI 빛가람 원팀’을 구성했다고 밝혔다. "
+                 "가람중공업그룹은 협의체의 제조 대표기업으로 참여한다.", "2024-02-21")
+    assert r.is_alliance
+    assert {"KT", "KAIST", "한양대", "ETRI"} <= parties(r)
+
+
+def test_the_subjects_of_the_lead_are_the_parties_when_no_tie_sentence_names_two():
+    r = classify("조선·해운·AI업계 손잡고 자율운항선박 상용화 앞당긴다",
+                 "정부가 자율운항선박 상용화를 앞당기기 위해 조선과 해운, 인공지능(AI)업계가 참여하는 민·관 협력체계를 "
+                 "가동한다. 산업부·해수부는 2020년부터 총 1600억원을 들여 1단계 기술을 개발한 바 있다. "
+                 "2단계 기술 개발에 실증 데이터 공유가 필수라는 공감대 아래 이 얼라이언스를 만들게 됐다.", "2025-04-02")
+    assert r.is_alliance
+    assert {"산업통상자원부", "해양수산부"} <= parties(r)
+    assert not {"조선", "해운"} & parties(r)           # fields of industry, not organisations
+
+
+def test_a_list_of_investors_after_a_count_gives_the_founders():
+    r = classify("AI 공동 연구소 내달 설립…출자기업 추가 모집",
+                 "인공지능(AI) 원천기술을 연구할 민간 연구소가 내달 말 주식회사로 설립된다. "
+                 "삼성전자·네이버 등 5곳이 출자기업으로 참여한 가운데 추가 모집에 나선다. "
+                 "현재 출자기업은 ▲삼성전자 ▲LG전자 ▲SK텔레콤 ▲KT ▲네이버로 총 5곳이다.", "2024-06-03")
+    assert r.is_alliance
+    assert {"삼성전자", "LG전자", "SK텔레콤", "KT", "네이버"} <= parties(r)
+
+
+def test_a_known_name_written_with_ai_instead_of_the_hangul_word_is_known():
+    from extractors.gazetteer import get_gazetteer
+    gz = get_gazetteer()
+    full = gz.resolve("한국인공지능협회")
+    assert full is not None and gz.resolve("한국AI협회") is full
+    assert [m.name for m in gz.find_orgs("한국AI협회와 손잡았다")] == [full.name]

@@ -48,7 +48,7 @@ _REFERENCE = re.compile(r"원\s?팀|얼라이언스|[Aa]lliance|협의체|협의
 
 # "... 등 7개 기업이", "총 8개 기관이": a counted list; "출자했다": who put money in took part
 _COUNTED = re.compile(r"등\s?(?:총\s?)?\d+\s?(?:개|곳)\s?(?:사|기업|기관|업체|회사|단체|대학)?(?:이|가|은|는|과|와)?|총\s?\d+\s?(?:개|곳)")
-_INVESTED = re.compile(r"출자(?:했|한다|하며|하고|해)|설립에\s?참여")
+_INVESTED = re.compile(r"출자(?:했|한다|하며|하고|해)|출자\s?(?:기업|회사|기관)[은는이가]|설립에\s?참여")
 
 
 def korean_text(text: str) -> bool:
@@ -60,17 +60,38 @@ def korean_text(text: str) -> bool:
 
 def counted_list(lead: list[Sentence], lex: Lexicon) -> list[str]:
     """The organisations of the first counted list of who takes part in the lead: "A, B, C 등 7개 기업이 (각 30억원씩)
-    출자했다 / 설립에 참여했다" -- the founders or signatories, told after the sentence that names the tie."""
+    출자했다 / 설립에 참여했다", "출자기업은 ▲A ▲B ▲C로 총 3곳이다" -- the founders or signatories, told after the
+    sentence that names the tie."""
     for s in lead:
         if s.caption or s.attendee or s.kind != "body" or s.order >= 12:
             continue
-        if not (_COUNTED.search(s.text) and lex.participation.search(s.text) or _INVESTED.search(s.text)):
+        if not (_COUNTED.search(s.text) and (lex.participation.search(s.text) or lex.member_noun.search(s.text))
+                or _INVESTED.search(s.text)):
             continue
         names = [name for st, en, name, _ in sorted(s.orgs) if not side_mention(s.text, st, en, lex)]
         names = list(dict.fromkeys(names))
         if len(names) >= 3:
             return names
     return []
+
+
+# right after a name: a subject or topic particle, or a list going on ("A·B는", "A와 B가", "A, B")
+_SUBJECT_OR_LISTED = re.compile(r"[은는이가·,와과]|\s(?:와|과|및)\s")
+
+
+def lead_subjects(lead: list[Sentence], lex: Lexicon) -> list[str]:
+    """The organisations the first sentences of the body are about ("A·B는 ...", "A와 B가 ..."): who the
+    article tells of, when the tie sentences name fewer than two parties."""
+    out: list[str] = []
+    for s in lead:
+        if s.caption or s.attendee or s.kind != "body" or s.order >= 4:
+            continue
+        for st, en, name, _ in sorted(s.orgs):
+            if side_mention(s.text, st, en, lex) or lex.parent_after.match(s.text[en:]):
+                continue
+            if _SUBJECT_OR_LISTED.match(s.text, en) and name not in out:
+                out.append(name)
+    return out
 
 
 def parties(party: list[Sentence], event: str, alliance: str | None, named: list[AllianceMention],
@@ -137,6 +158,8 @@ def parties(party: list[Sentence], event: str, alliance: str | None, named: list
         listed = counted_list(lead, lex)
         if len(orgs) < 2 or set(orgs) <= set(listed):
             orgs += [o for o in listed if o not in orgs]
+    if len(orgs) < 2 and event in ("founded", "mou", "other", "joint_research"):
+        orgs += [o for o in lead_subjects(lead, lex) if o not in orgs]
     if alliance and alliance in gz.alliances and event in ("joined", "summit", "left"):
         leader = gz.alliances[alliance].leader
         if leader and leader in all_orgs and leader not in orgs:
@@ -277,8 +300,8 @@ def sentence_acts(s: Sentence, scope: Scope, gz: Gazetteer, lex: Lexicon, *, ref
     roles: dict[str, str] = {}
     conveners: set[str] = set()
     for st, en, org, _ in sorted(s.orgs):
-        if org in roles:
-            continue
+        if org in roles and roles[org] != "mentioned":
+            continue                      # "대전 KAIST 본관에서 KT, KAIST ... 와": a place first, then a party
         if any(a <= st and en <= b for _, a, b in named):
             continue                      # a word of the alliance's own name
         role = ACT_ROLE[kind]
