@@ -122,3 +122,15 @@ def test_a_known_name_written_with_ai_instead_of_the_hangul_word_is_known():
     full = gz.resolve("한국인공지능협회")
     assert full is not None and gz.resolve("한국AI협회") is full
     assert [m.name for m in gz.find_orgs("한국AI협회와 손잡았다")] == [full.name]
+
+
+def test_the_lead_sentence_naming_the_alliance_tells_its_founding():
+    r = classify(None,
+                 "2030년 로봇 강국을 목표로 30여개 산·학·연이 손을 맞잡았다. "
+                 "지역에선 창원에 본사를 둔 한별로보틱스와 경북 포스텍이 각각 로봇 기업과 AI 개발 그룹으로 참여한다. "
+                 "산업통상자원부는 12일 서울 중구 한 호텔에서 '빛누리 로봇 연합' 출범식을 가졌다. "
+                 "이날 출범한 빛누리 로봇 연합에는 30여개 기관이 참여했다. "
+                 "서울대, KAIST 등 AI 개발 그룹과 두산로보틱스, LG전자 등 기업이 대거 참여했다.", "2025-06-12")
+    assert r.is_alliance
+    assert r.event == "founded"
+    assert {"서울대", "KAIST", "두산로보틱스", "LG전자"} <= parties(r)

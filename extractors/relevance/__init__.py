@@ -153,6 +153,10 @@ def _describe(an: Analysis, gz: Gazetteer, lex: Lexicon, resolver: DateResolver)
     lead1 = [s for s in body if s.kind in ("title", "body")][:2]
     event_texts = list(dict.fromkeys([s.text for s in lead1] + [s.text for s in party[:6] if s.orgs or s.alliances]))
     names = alliance_names(body, gz, lex)
+    # a lead sentence naming the alliance the article names ("... 'K-로봇 연합' 출범식을 가졌다") tells its event too
+    keys = [name_key(n) for n, _ in names]
+    event_texts += [s.text for s in body if s.kind == "body" and s.order < 6 and s.text not in event_texts
+                    and any(k and k in name_key(s.text) for k in keys)]
     event_key = name_key(" ".join(event_texts))
     event, cue = event_type(event_texts, n_alliances, lex, named=any(name_key(n) in event_key for n, _ in names))
 
