@@ -84,11 +84,14 @@ WorkersOption = typer.Option(None, "--workers", min=1,
 
 @app.command()
 def run(sources: Optional[Path] = SourcesOption, db: Optional[Path] = DbOption,
-        workers: Optional[int] = WorkersOption):
-    """One monitor pass over the sources file (for cron / systemd timers)."""
+        workers: Optional[int] = WorkersOption,
+        full: bool = typer.Option(False, "--full", help="always run the flow: no pre-check of the feeds before "
+                                                        "Prefect starts (also [execution] idle_precheck = false)")):
+    """One monitor pass over the sources file (for cron / systemd timers). When no feed lists a new page, the
+    pass is checked and recorded without starting Prefect, and prints one line."""
     from radar.runner import run_monitor
     with user_errors():
-        counts = run_monitor(sources, _db(db), workers)
+        counts = run_monitor(sources, _db(db), workers, full=full)
     _exit_for(counts)
 
 
@@ -388,6 +391,17 @@ def bench_stories_cmd(path: Optional[Path] = typer.Argument(None, help="rewrites
     bench_stories(path, sys.stdout)
 
 
+@bench_app.command("pipeline")
+def bench_pipeline_cmd(pages: int = typer.Option(1000, "--pages", min=1, help="distinct generated pages"),
+                       feeds: int = typer.Option(50, "--feeds", min=1, help="RSS feeds listing them"),
+                       workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                                             help="passed to radar run (default: one per core)"),
+                       as_json: bool = typer.Option(False, "--json", help="print one JSON object")):
+    """The whole pass on N synthetic ~80 KB Korean pages served locally, against plain trafilatura."""
+    from radar.bench_pipeline import bench_pipeline
+    bench_pipeline(pages, feeds, workers, sys.stdout, as_json=as_json)
+
+
 # --- training ------------------------------------------------------------------------------------
 
 @train_app.command("relevance")
@@ -410,14 +424,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-@bench_app.command("pipeline")
-def bench_pipeline_cmd(pages: int = typer.Option(1000, "--pages", min=1, help="distinct generated pages"),
-                       feeds: int = typer.Option(50, "--feeds", min=1, help="RSS feeds listing them"),
-                       workers: Optional[int] = typer.Option(None, "--workers", min=1,
-                                                             help="passed to radar run (default: one per core)"),
-                       as_json: bool = typer.Option(False, "--json", help="print one JSON object")):
-    """The whole pass on N synthetic ~80 KB Korean pages served locally, against plain trafilatura."""
-    from radar.bench_pipeline import bench_pipeline
-    bench_pipeline(pages, feeds, workers, sys.stdout, as_json=as_json)
