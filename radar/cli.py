@@ -385,8 +385,20 @@ def bench_faults_cmd(as_json: bool = typer.Option(False, "--json", help="print J
 
 
 @bench_app.command("stories")
-def bench_stories_cmd(path: Optional[Path] = typer.Argument(None, help="rewrites set (default: the bundled one)")):
-    """Pairwise precision/recall of story clustering on syndicated rewrites."""
+def bench_stories_cmd(path: Optional[Path] = typer.Argument(None, help="rewrites set (default: the bundled one)"),
+                      archive: Optional[int] = typer.Option(None, "--archive", min=0,
+                                                            help="instead: time loading --new articles against an "
+                                                                 "archive of this many stored ones vs an empty warehouse"),
+                      new: int = typer.Option(1000, "--new", min=1, help="new alliance articles (with --archive)"),
+                      as_json: bool = typer.Option(False, "--json", help="print one JSON object (with --archive)")):
+    """Pairwise precision/recall of story clustering on syndicated rewrites; with --archive, story assignment at
+    scale (the load of N new articles against a large archive and against an empty warehouse)."""
+    if archive is not None:
+        if path is not None:
+            fail("give a rewrites set or --archive, not both")
+        from radar.bench_stories import bench_archive
+        bench_archive(archive, new, sys.stdout, as_json=as_json)
+        return
     from radar.bench_stories import bench_stories
     bench_stories(path, sys.stdout)
 
