@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
 import sys
 import tempfile
@@ -508,6 +509,7 @@ def bench_archive(archive: int = 100_000, new: int = 1_000, out: TextIO | None =
             wh = Warehouse(path)
             wh.migrate()
             say(f"loading {new:,} new articles into the {label} warehouse ...")
+            load_average = [round(x, 2) for x in os.getloadavg()]
             t1 = time.perf_counter()
             with _PeakRss() as mem:
                 counts = wh.load(f"bench-{label}", [], pages, ["log"])
@@ -518,7 +520,7 @@ def bench_archive(archive: int = 100_000, new: int = 1_000, out: TextIO | None =
                           "stories_seconds": counts.get("stories_seconds", 0.0),
                           "articles_new": counts["articles_new"], "stories_new": counts["stories_new"],
                           "stories_joined": counts["stories_joined"], "stored_compared": counts.get("stories_window", 0),
-                          "joined_archive_stories": rows[0][0], "peak_rss_mb": mem.mb}
+                          "joined_archive_stories": rows[0][0], "peak_rss_mb": mem.mb, "load_average": load_average}
     for key, name in (("seconds", "ratio"), ("stories_seconds", "stories_ratio"), ("write_seconds", "write_ratio")):
         res[name] = round(res["archive_load"][key] / max(res["empty_load"][key], 1e-9), 2)
     if as_json:
@@ -542,7 +544,8 @@ def print_archive_report(res: dict, out: TextIO) -> None:
         lines.append(f"  {label:<22}{r['seconds']:>7.2f}s{r['stories_seconds']:>11.2f}s{r['write_seconds']:>8.2f}s"
                      f"{r['stored_compared']:>10,}  {joined:<24}{r['peak_rss_mb']:>6,.0f} MB")
     lines.append(f"  archive / empty: load {res['ratio']:.2f}x, story assignment {res['stories_ratio']:.2f}x "
-                 f"(target <= 2x), file locked {res['write_ratio']:.2f}x")
+                 f"(target <= 2x), file locked {res['write_ratio']:.2f}x; load average before each load "
+                 f"{e['load_average'][0]:.1f} / {a['load_average'][0]:.1f} (figures taken under load are inflated)")
     print("\n".join(lines), file=out, flush=True)
 
 def main(argv: list[str] | None = None) -> int:

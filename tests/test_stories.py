@@ -197,7 +197,7 @@ def test_bench_stories_at_scale_from_the_command_line():
     assert int(archive[4].replace(",", "")) > 0           # the archive's recent stories were compared
     assert int(archive[7]) >= 1                           # some new reports joined archive stories
     assert re.fullmatch(r"  archive / empty: load [\d.]+x, story assignment [\d.]+x \(target <= 2x\), "
-                        r"file locked [\d.]+x", lines[4])
+                        r"file locked [\d.]+x; load average before each load [\d.]+ / [\d.]+ .*", lines[4])
 
 
 def test_index_pruning_matches_comparing_every_pair():
