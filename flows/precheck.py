@@ -29,7 +29,7 @@ import asyncio
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from extractors.models import FeedEntry, FeedFetch
@@ -37,6 +37,7 @@ from flows.polling import poll_feed
 from settings import Config
 
 log = logging.getLogger("radar.precheck")
+BUSY_WAIT_SECONDS = 2.0      # how long the pre-check waits for a file another process holds before leaving it to the flow
 
 
 @dataclass(slots=True)
@@ -96,8 +97,10 @@ def precheck(config: Config, db_path: str | Path, *, record: bool = True) -> Pre
         return full("the report or the Atom feed is missing")
     if _staged_batches(config, db_path):
         return full("an earlier pass left batches in the staging area")
-    # as flows/runs.py opens it, without the upgrade: an older file is the flow's to migrate
-    warehouse = Warehouse(db_path, config.warehouse, alert_max_attempts=config.alerts.max_attempts,
+    # as flows/runs.py opens it, without the upgrade (an older file is the flow's to migrate), and without
+    # the long wait for a busy file: the flow waits (and says who holds it) if the file stays busy
+    settings = replace(config.warehouse, lock_wait_seconds=min(config.warehouse.lock_wait_seconds, BUSY_WAIT_SECONDS))
+    warehouse = Warehouse(db_path, settings, alert_max_attempts=config.alerts.max_attempts,
                           alert_max_age_days=config.alerts.max_age_days)
     try:
         if warehouse.schema_version() != SCHEMA_VERSION:

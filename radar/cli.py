@@ -390,6 +390,8 @@ def bench_stories_cmd(path: Optional[Path] = typer.Argument(None, help="rewrites
                                                             help="instead: time loading --new articles against an "
                                                                  "archive of this many stored ones vs an empty warehouse"),
                       new: int = typer.Option(1000, "--new", min=1, help="new alliance articles (with --archive)"),
+                      repeat: int = typer.Option(3, "--repeat", min=1, help="loads of each kind, alternating; medians "
+                                                                           "are reported (with --archive)"),
                       as_json: bool = typer.Option(False, "--json", help="print one JSON object (with --archive)")):
     """Pairwise precision/recall of story clustering on syndicated rewrites; with --archive, story assignment at
     scale (the load of N new articles against a large archive and against an empty warehouse)."""
@@ -397,7 +399,7 @@ def bench_stories_cmd(path: Optional[Path] = typer.Argument(None, help="rewrites
         if path is not None:
             fail("give a rewrites set or --archive, not both")
         from radar.bench_stories import bench_archive
-        bench_archive(archive, new, sys.stdout, as_json=as_json)
+        bench_archive(archive, new, sys.stdout, as_json=as_json, repeat=repeat)
         return
     from radar.bench_stories import bench_stories
     bench_stories(path, sys.stdout)

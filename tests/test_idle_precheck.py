@@ -135,3 +135,34 @@ def test_nothing_new_is_checked_and_recorded_without_prefect_and_new_work_runs_t
         assert full.returncode == 0, full.stderr[-3000:]
         assert "nothing new" not in full.stdout and "alliance-radar pass finished" in full.stdout
         assert re.search(r"feeds polled\s+3\s+\(3 not modified", full.stdout), full.stdout
+
+
+def test_a_busy_file_is_left_to_the_flow_quickly_and_nothing_is_polled(tmp_path):
+    """The pre-check waits briefly for a file another process holds, then answers "run the flow" (which waits
+    and names the holder); it polls nothing and writes nothing."""
+    import time
+
+    from holders import hold
+
+    from flows.precheck import BUSY_WAIT_SECONDS, precheck
+    from settings import load_config
+    with LocalServer() as srv:
+        serve_feed(srv, 0, [0])
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[fetch]\nallow_private_hosts = ["127.0.0.1:{srv.port}"]\n\n[warehouse]\nlock_wait_seconds = 60\n'
+                           f'\n[[feeds]]\nurl = "{srv.url("/feed/0.rss")}"\n', encoding="utf-8")
+        db = tmp_path / "radar.duckdb"
+        Warehouse(db).migrate()
+        for name in ("report.html", "alliance-news.xml"):
+            (tmp_path / name).write_text("", encoding="utf-8")
+        holder = hold(db, 60)
+        try:
+            started = time.monotonic()
+            result = precheck(load_config(sources), db)
+            waited = time.monotonic() - started
+        finally:
+            holder.kill()
+            holder.wait()
+        assert not result.idle and result.reason == "the warehouse cannot be read now (DatabaseBusy)"
+        assert BUSY_WAIT_SECONDS / 2 <= waited < 30      # it waited, briefly (the file asks for 60 s)
+        assert srv.requests == []
