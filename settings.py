@@ -120,6 +120,9 @@ class ExecutionSettings:
     staging_url: str = ""                  # where workers write their result shards: a folder or any fsspec URL
                                            # ("s3://bucket/radar-staging"); "" = <database>.staging beside the file
     batches_per_worker: int = 2            # batches in flight per worker: bounds the pages held in memory
+    idle_precheck: bool = True             # `radar run` first polls the feeds without starting Prefect and,
+                                           # when nothing is new, records the pass and exits (flows/precheck.py);
+                                           # `radar run --full` or false here always runs the flow
 
 
 @dataclass(frozen=True, slots=True)

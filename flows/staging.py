@@ -94,6 +94,18 @@ class Staging:
 
     # --- what earlier passes left ------------------------------------------------------------------
 
+    def has_leftovers(self) -> bool:
+        """Whether an earlier pass left a shard or its feed polls here. Read-only (unlike ``leftovers``,
+        which clears half-written files): safe to ask while another pass writes."""
+        try:
+            folders = self.fs.ls(self.root, detail=False)
+        except FileNotFoundError:
+            return False
+        for folder in folders:
+            if self.fs.isdir(folder) and any(p.endswith(SHARD_SUFFIX) for p in self.fs.ls(folder, detail=False)):
+                return True
+        return False
+
     def leftovers(self, exclude: str | None = None) -> list[Leftover]:
         """Earlier passes' shards, oldest pass first, each pass's batches in order (half-written
         temporary files are removed: their batch was never acknowledged)."""

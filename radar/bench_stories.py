@@ -2,6 +2,7 @@
 
     uv run python -m radar.bench_stories [tests/fixtures/stories]     # clustering P/R/F1
     uv run python -m radar.bench_stories --load 5000                  # load speed
+    uv run radar bench stories --archive 100000 --new 1000            # story assignment at scale
 
 ``bench_stories`` clusters our own set of syndicated rewrites (tests/fixtures/stories) three
 ways — text only, text + same-event signals in memory, and end-to-end through a real DuckDB
@@ -9,8 +10,12 @@ warehouse in batches — and prints pairwise precision/recall/F1 against the gol
 """
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import random
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -237,8 +242,338 @@ def bench_load(n: int = 5000, out: TextIO | None = None, batch: int | None = Non
     return res
 
 
+
+# --- stories at scale: new articles against a large archive ---------------------------------------------
+
+ARCHIVE_PER_DAY = 60       # stored alliance articles per day of archive (more than Korean outlets publish)
+NEW_DAYS = 3               # the new articles are published over the archive's last days and the day after
+_PARAGRAPHS = 4            # paragraphs per article; a near-duplicate keeps 3 of its lead's, a rewrite 1
+_EVENTS_KO = {"mou": "업무협약", "joined": "합류", "founded": "출범", "summit": "정상회의",
+              "joint_research": "공동연구", "other": "협력"}
+
+
+class ScaleCorpus:
+    """Our own synthetic alliance news for the scale benchmark: pseudo-Korean paragraphs (words of random
+    syllables, a few of them common, so unrelated articles share a few shingles as real news does: median
+    estimated Jaccard ~0.016, a quarter of pairs >= 0.03, about what real Korean alliance articles show), a few
+    hundred organisations with Zipf frequencies, named alliances and event types.
+
+    Stored articles are unions of paragraphs and the MinHash of a union is the element-wise minimum of the
+    parts' MinHashes, so an archive article's sketch is computed from its paragraphs' sketches without
+    hashing its text again: that is what makes an archive of 100,000 quick to build. New articles go
+    through the real path (their text is sketched by the load, as any fetched page is)."""
+
+    def __init__(self, seed: int = 11, paragraphs: int = 6000, orgs: int = 300, alliances: int = 40):
+        import numpy as np
+        rnd = self.rnd = random.Random(seed)
+        syllables = [chr(0xAC00 + rnd.randrange(11172)) for _ in range(2500)]
+        vocab = ["".join(rnd.choice(syllables) for _ in range(rnd.choice((1, 2, 2, 2, 3, 3, 4))))
+                 for _ in range(8000)]
+        common = ("밝혔다", "있다", "했다", "이번", "협력", "인공지능", "기술", "기업", "개발", "지원", "계획", "통해")
+
+        def word() -> str:
+            if rnd.random() < 0.03:
+                return rnd.choice(common)
+            return vocab[min(int(rnd.paretovariate(1.1)) - 1, len(vocab) - 1)] if rnd.random() < 0.1 \
+                else rnd.choice(vocab)
+
+        def paragraph() -> str:
+            words = [word() for _ in range(rnd.randint(70, 100))]
+            return " ".join(words) + "."
+        self.paragraphs = [paragraph() for _ in range(paragraphs)]
+        self.sketches = np.stack([similarity.sketch(p) for p in self.paragraphs])
+        self.orgs = [f"{''.join(rnd.choice(syllables) for _ in range(rnd.randint(2, 4)))}{rnd.choice(('전자', 'AI', '텔레콤', '대학교', '연구원', '소프트', '반도체', ''))}"
+                     for _ in range(orgs)]
+        self._org_weights = list(itertools.accumulate(1 / rank for rank in range(1, orgs + 1)))   # Zipf: the
+        # most named organisation is in ~16% of events, as the big platforms and telcos are in the news
+        self.alliances = [f"{rnd.choice(syllables)}{rnd.choice(syllables)} AI 얼라이언스 {k}" for k in range(alliances)]
+
+    def org(self) -> str:
+        return self.rnd.choices(self.orgs, cum_weights=self._org_weights)[0]
+
+    def event(self, day: date) -> dict:
+        rnd = self.rnd
+        orgs: list[str] = []
+        while len(orgs) < rnd.choice((2, 2, 2, 3, 3, 4)):
+            o = self.org()
+            if o not in orgs:
+                orgs.append(o)
+        kind = rnd.choice(("mou", "mou", "mou", "joined", "founded", "summit", "joint_research", "other"))
+        return {"orgs": orgs, "event": kind, "alliance": rnd.choice(self.alliances) if rnd.random() < 0.3 else None,
+                "event_date": day if rnd.random() < 0.7 else None,
+                "paragraphs": rnd.sample(range(len(self.paragraphs)), _PARAGRAPHS)}
+
+    def member_paragraphs(self, lead: list[int], near_duplicate: bool) -> list[int]:
+        keep = 3 if near_duplicate else 1
+        own = self.rnd.sample(range(len(self.paragraphs)), _PARAGRAPHS - keep)
+        return self.rnd.sample(lead, keep) + own
+
+    def title(self, ev: dict, n: int) -> str:
+        return f"{'·'.join(ev['orgs'][:3])} {ev['alliance'] or ''} {_EVENTS_KO[ev['event']]} ({n})".replace("  ", " ")
+
+    def body(self, paragraphs: list[int]) -> str:
+        return "\n".join(self.paragraphs[i] for i in paragraphs)
+
+
+def build_archive(path: Path, corpus: ScaleCorpus, n: int, end: date, *, per_day: int = ARCHIVE_PER_DAY) -> dict:
+    """A warehouse holding ``n`` stored alliance articles in stories (1-4 articles each, from up to 40 outlets),
+    published at ``per_day`` a day up to ``end``, written through Arrow in one transaction: articles, URL forms,
+    organisations and events, sketches, stories, members, sent alerts and the fetch log. Returns what it
+    wrote, with the stories (their last article's date, event and paragraphs) for follow-ups."""
+    import numpy as np
+    import pyarrow as pa
+
+    from extractors.models import default_role
+    from warehouse import Warehouse
+    from warehouse import connection
+    from warehouse.outbox import ALERT_COLS
+    from warehouse.rows import (ARTICLE_COLS, EVENT_COLS, EVENT_ORG_COLS, LOG_COLS, SKETCH_COLS, STR, alert_id_for,
+                                content_hash, registered, sha1)
+    from warehouse.stories import MEMBER_COLS, STORY_COLS
+
+    rnd = corpus.rnd
+    days = max(1, -(-n // per_day))
+    start = end - timedelta(days=days - 1)
+    created = datetime.combine(end, datetime.min.time(), KST)
+    arts, evs, roles, orgs_rows, sk_idx, stories, members, alerts, logs = [], [], [], [], [], [], [], [], []
+    recent: list[dict] = []
+    i = 0
+    while i < n:
+        day = start + timedelta(days=i // per_day)
+        ev = corpus.event(day)
+        size = min(n - i, rnd.choice((1, 1, 2, 2, 3, 4)))
+        story_id = None
+        for k in range(size):
+            paras = ev["paragraphs"] if k == 0 else corpus.member_paragraphs(ev["paragraphs"], rnd.random() < 0.5)
+            outlet = rnd.randrange(40)
+            url = f"https://news{outlet}.example/article/{i}"
+            aid = sha1(url)[:16]
+            pub = datetime.combine(day, datetime.min.time(), KST) + timedelta(minutes=rnd.randrange(6 * 60, 22 * 60) + k * 40)
+            title, body = corpus.title(ev, i), corpus.body(paras)
+            orgs = ev["orgs"] if k == 0 or rnd.random() < 0.7 else ev["orgs"][:-1] or ev["orgs"]
+            arts.append({"article_id": aid, "url": url, "canonical_url": url, "outlet": f"매체{outlet}", "title": title,
+                         "authors": ["기자"], "published_at": pub, "published_date": day, "language": "ko",
+                         "body": body, "content_hash": content_hash(body), "extractor_version": "bench-archive",
+                         "is_alliance": True, "score": 0.9, "alliance": ev["alliance"], "event": ev["event"],
+                         "event_date": ev["event_date"], "evidence": '{"cues": ["협력"]}',
+                         "feed_url": f"https://news{outlet}.example/rss", "fetched_at": pub + timedelta(hours=1),
+                         "first_seen_at": pub + timedelta(hours=1), "updated_at": pub + timedelta(hours=1),
+                         "first_run_id": "archive", "last_run_id": "archive", "row_hash": sha1(url + body)})
+            evs.append({"article_id": aid, "seq": 0, "is_main": True, "alliance": ev["alliance"], "event": ev["event"],
+                        "event_date": ev["event_date"], "orgs": orgs, "evidence": title})
+            roles += [{"article_id": aid, "seq": 0, "org": o, "role": default_role(ev["event"], ev["alliance"])}
+                      for o in orgs]
+            orgs_rows += [{"article_id": aid, "org": o, "mentions": 1} for o in orgs]
+            sk_idx.append(paras)
+            story_id = story_id or "s" + aid
+            if k == 0:
+                stories.append({"story_id": story_id, "lead_article_id": aid, "title": title, "url": url,
+                                "outlet": f"매체{outlet}", "alliance": ev["alliance"], "event": ev["event"],
+                                "event_date": ev["event_date"], "orgs": orgs, "first_published_at": pub,
+                                "created_at": pub + timedelta(hours=1), "run_id": "archive"})
+                alerts.append({"alert_id": alert_id_for(story_id, "log"), "story_id": story_id, "channel": "log",
+                               "status": "sent", "created_at": pub + timedelta(hours=1), "run_id": "archive",
+                               "attempts": 1})
+            members.append({"article_id": aid, "story_id": story_id, "similarity": None if k == 0 else 1.0,
+                            "reason": "lead" if k == 0 else "near_duplicate", "joined_at": pub + timedelta(hours=1),
+                            "run_id": "archive"})
+            logs.append({"run_id": "archive", "kind": "page", "url": url, "feed_url": arts[-1]["feed_url"],
+                         "fetched_at": pub + timedelta(hours=1), "status": "ok", "http_status": 200,
+                         "content_type": "text/html; charset=utf-8", "bytes": 80_000, "elapsed_ms": 120})
+            i += 1
+        if day >= end - timedelta(days=5):   # what a follow-up published up to a day later can join
+            recent.append({**ev, "story_id": story_id, "day": day, "paragraphs": ev["paragraphs"]})
+    sketches = corpus.sketches[np.asarray(sk_idx)].min(axis=1)        # MinHash of a union = element-wise min
+    flat = pa.array(sketches.reshape(-1), type=pa.uint32())
+    offsets = pa.array(np.arange(0, len(arts) * similarity.NUM_PERM + 1, similarity.NUM_PERM, dtype=np.int32))
+    sketch_col = pa.ListArray.from_arrays(offsets, flat)
+    sk_rows = [{"article_id": a["article_id"], "pub_date": a["published_date"],
+                "sketch_version": similarity.SKETCH_VERSION, "sketch": None, "orgs": e["orgs"],
+                "alliance": a["alliance"], "event": a["event"], "event_date": a["event_date"]}
+               for a, e in zip(arts, evs)]
+    sk_table = _columns(sk_rows, SKETCH_COLS).set_column(3, "sketch", sketch_col)
+    org_names = sorted({r["org"] for r in orgs_rows})
+    wh = Warehouse(path)
+    wh.migrate()
+    t0 = time.perf_counter()
+    tables = [("articles", _columns(arts, ARTICLE_COLS), "* REPLACE (evidence::JSON AS evidence)"),
+              ("article_urls", _columns([{"url": a["url"], "article_id": a["article_id"]} for a in arts],
+                                        [("url", STR), ("article_id", STR)]), "*"),
+              ("article_events", _columns(evs, EVENT_COLS), "*"),
+              ("event_orgs", _columns(roles, EVENT_ORG_COLS), "*"),
+              ("article_orgs", _columns(orgs_rows, [("article_id", STR), ("org", STR), ("mentions", pa.int32())]), "*"),
+              ("organisations", _columns([{"org": o, "resolved": True, "org_type": "company", "first_seen_at": created}
+                                          for o in org_names],
+                                         [("org", STR), ("resolved", pa.bool_()), ("org_type", STR),
+                                          ("first_seen_at", pa.timestamp("us", tz="UTC"))]), "*"),
+              ("article_sketches", sk_table, "*"),
+              ("stories", _columns(stories, STORY_COLS), "*"),
+              ("story_articles", _columns(members, MEMBER_COLS), "*"),
+              ("alerts", _columns(alerts, ALERT_COLS), "*"),
+              ("fetch_log", _columns(logs, LOG_COLS), "*")]
+    with connection.transaction(path, 30.0, verified=True) as con:
+        for name, table, select in tables:
+            with registered(con, "in_archive", table):
+                con.execute(f"INSERT INTO {name} BY NAME SELECT {select} FROM in_archive")
+    return {"articles": len(arts), "stories": len(stories), "days": days, "first_day": start, "last_day": end,
+            "insert_seconds": round(time.perf_counter() - t0, 2), "recent": recent}
+
+
+def _columns(rows: list[dict], schema) -> "pa.Table":
+    """An Arrow table built column by column (rows hold UTC-aware datetimes already)."""
+    import pyarrow as pa
+    return pa.table({name: pa.array([r.get(name) for r in rows], type=typ) for name, typ in schema})
+
+
+def new_articles(corpus: ScaleCorpus, n: int, first_day: date, recent: list[dict], *, follow_share: float = 0.1
+                 ) -> tuple[list, int]:
+    """``n`` new alliance pages published over NEW_DAYS days from ``first_day``: new events reported by 1-4
+    outlets, and ``follow_share`` of them more reports of stories the archive holds from the last week
+    (which should join those stories). Returns (pages, follow-ups)."""
+    rnd = corpus.rnd
+    pages, follow = [], 0
+    i = 0
+    while len(pages) < n:
+        day = first_day + timedelta(days=min(NEW_DAYS - 1, len(pages) * NEW_DAYS // n))
+        if recent and rnd.random() < follow_share:
+            ev = rnd.choice(recent)
+            group = [corpus.member_paragraphs(ev["paragraphs"], True)]
+            follow += 1
+        else:
+            ev = corpus.event(day)
+            group = [ev["paragraphs"]] + [corpus.member_paragraphs(ev["paragraphs"], rnd.random() < 0.5)
+                                          for _ in range(rnd.choice((0, 0, 1, 1, 2, 3)))]
+        for paras in group[: n - len(pages)]:
+            outlet = rnd.randrange(40)
+            pub = datetime.combine(day, datetime.min.time(), KST) + timedelta(minutes=rnd.randrange(6 * 60, 22 * 60))
+            pages.append(scored_page(f"https://news{outlet}.example/new/{i}", title=corpus.title(ev, 10_000_000 + i),
+                                     body=corpus.body(paras), outlet=f"매체{outlet}", published_at=pub,
+                                     feed_url=f"https://news{outlet}.example/rss", is_alliance=True,
+                                     orgs=ev["orgs"], alliance=ev["alliance"], event=ev["event"],
+                                     event_date=ev["event_date"]))
+            i += 1
+    return pages, follow
+
+
+class _PeakRss:
+    """Peak resident memory of this process while a block runs (sampled every 50 ms in a thread)."""
+
+    def __init__(self):
+        import threading
+
+        import psutil
+        self._proc, self.peak = psutil.Process(), 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            self.peak = max(self.peak, self._proc.memory_info().rss)
+            if self._stop.wait(0.05):
+                return
+
+    def __enter__(self) -> "_PeakRss":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._proc.memory_info().rss)
+
+    @property
+    def mb(self) -> float:
+        return round(self.peak / 2**20, 1)
+
+
+def bench_archive(archive: int = 100_000, new: int = 1_000, out: TextIO | None = None, *, as_json: bool = False,
+                  seed: int = 11, workdir: str | Path | None = None, repeat: int = 3) -> dict:
+    """Load the same ``new`` alliance articles into an empty warehouse and into one holding ``archive`` stored
+    articles (the real ``Warehouse.load``: rows, sketches, upserts, story assignment, outbox), ``repeat`` times
+    each, alternating, and compare the medians."""
+    from warehouse import Warehouse
+    out = out or sys.stdout
+    say = (lambda *a: None) if as_json else (lambda *a: print(*a, file=sys.stderr, flush=True))
+    corpus = ScaleCorpus(seed)
+    end = date(2026, 11, 27)
+    res: dict = {"archive": archive, "new": new, "archive_per_day": ARCHIVE_PER_DAY, "new_days": NEW_DAYS}
+    with tempfile.TemporaryDirectory(prefix="radar-bench-stories-", dir=workdir) as tmp:
+        say(f"building an archive of {archive:,} stored alliance articles ...")
+        t0 = time.perf_counter()
+        with _PeakRss() as mem:
+            built = build_archive(Path(tmp) / "archive.duckdb", corpus, archive, end)
+        res["archive_build"] = {"seconds": round(time.perf_counter() - t0, 2), "insert_seconds": built["insert_seconds"],
+                                "stories": built["stories"], "days": built["days"], "peak_rss_mb": mem.mb,
+                                "mb": round((Path(tmp) / "archive.duckdb").stat().st_size / 1e6, 1)}
+        pages, follow = new_articles(corpus, new, end - timedelta(days=NEW_DAYS - 2), built.pop("recent"))
+        del built
+        res["follow_ups"] = follow
+        archive_file = Path(tmp) / "archive.duckdb"
+        runs: dict[str, list[dict]] = {"empty": [], "archive": []}
+        for r in range(repeat):      # alternating, each into a fresh file: on a shared machine one pair is noise
+            for label in ("empty", "archive"):
+                path = Path(tmp) / f"{label}-{r}.duckdb"
+                if label == "archive":
+                    shutil.copyfile(archive_file, path)
+                wh = Warehouse(path)
+                wh.migrate()
+                say(f"loading {new:,} new articles into the {label} warehouse ({r + 1}/{repeat}) ...")
+                load_average = round(os.getloadavg()[0], 2)
+                t1, c1 = time.perf_counter(), time.process_time()
+                with _PeakRss() as mem:
+                    counts = wh.load(f"bench-{label}", [], pages, ["log"])
+                seconds, cpu = time.perf_counter() - t1, time.process_time() - c1
+                _, rows = wh.query("SELECT count(*) FILTER (WHERE s.run_id = 'archive') FROM story_articles sa "
+                                   "JOIN stories s USING (story_id) WHERE sa.run_id = ?", [f"bench-{label}"])
+                runs[label].append({
+                    "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "write_seconds": counts["write_seconds"],
+                    "stories_seconds": counts.get("stories_seconds", 0.0), "articles_new": counts["articles_new"],
+                    "stories_new": counts["stories_new"], "stories_joined": counts["stories_joined"],
+                    "stored_compared": counts.get("stories_window", 0), "joined_archive_stories": rows[0][0],
+                    "peak_rss_mb": mem.mb, "load_average": load_average})
+                path.unlink()
+    for label, done in runs.items():   # medians of the repeats; the counts are the same every time
+        res[f"{label}_load"] = {**done[-1], **{key: statistics.median(d[key] for d in done) for key in
+                                               ("seconds", "cpu_seconds", "write_seconds", "stories_seconds")},
+                                "peak_rss_mb": max(d["peak_rss_mb"] for d in done),
+                                "load_average": [d["load_average"] for d in done], "runs": done}
+    for key, name in (("seconds", "ratio"), ("cpu_seconds", "cpu_ratio"), ("stories_seconds", "stories_ratio"),
+                      ("write_seconds", "write_ratio")):
+        res[name] = round(res["archive_load"][key] / max(res["empty_load"][key], 1e-9), 2)
+    if as_json:
+        out.write(json.dumps(res, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        print_archive_report(res, out)
+    return res
+
+
+def print_archive_report(res: dict, out: TextIO) -> None:
+    e, a, b = res["empty_load"], res["archive_load"], res["archive_build"]
+    lines = [
+        f"Stories at scale: {res['new']:,} new alliance articles (over {res['new_days']} days, "
+        f"{res['follow_ups']} of them more reports of archive stories) loaded into an empty warehouse and into one "
+        f"holding {res['archive']:,} ({b['stories']:,} stories over {b['days']:,} days, {res['archive_per_day']} a day; "
+        f"built in {b['seconds']:.1f} s, Arrow inserts {b['insert_seconds']:.1f} s, {b['mb']:.0f} MB)",
+        f"  medians of {len(e['runs'])} loads each, alternating, each into a fresh copy:",
+        f"  {'':<22}{'load':>8}{'CPU':>8}{'assignment':>12}{'locked':>9}{'compared':>10}  {'new / joined (archive)':<24}"
+        f"{'peak RSS':>9}",
+    ]
+    for label, r in (("empty warehouse", e), (f"archive of {res['archive']:,}", a)):
+        joined = f"{r['stories_new']} / {r['stories_joined']} ({r['joined_archive_stories']})"
+        lines.append(f"  {label:<22}{r['seconds']:>7.2f}s{r['cpu_seconds']:>7.2f}s{r['stories_seconds']:>11.2f}s"
+                     f"{r['write_seconds']:>8.2f}s"
+                     f"{r['stored_compared']:>10,}  {joined:<24}{r['peak_rss_mb']:>6,.0f} MB")
+    lines.append(f"  archive / empty: load {res['ratio']:.2f}x (CPU {res['cpu_ratio']:.2f}x), story assignment "
+                 f"{res['stories_ratio']:.2f}x (target <= 2x), file locked {res['write_ratio']:.2f}x; load average "
+                 f"before the loads {min(e['load_average'] + a['load_average']):.1f}-"
+                 f"{max(e['load_average'] + a['load_average']):.1f} (figures taken under load are inflated)")
+    print("\n".join(lines), file=out, flush=True)
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--archive"]:
+        bench_archive(int(argv[1]) if len(argv) > 1 else 100_000, int(argv[2]) if len(argv) > 2 else 1_000)
+        return 0
     if argv[:1] == ["--load"]:
         n = int(argv[1]) if len(argv) > 1 else 5000
         batch = int(argv[2]) if len(argv) > 2 else None

@@ -84,11 +84,14 @@ WorkersOption = typer.Option(None, "--workers", min=1,
 
 @app.command()
 def run(sources: Optional[Path] = SourcesOption, db: Optional[Path] = DbOption,
-        workers: Optional[int] = WorkersOption):
-    """One monitor pass over the sources file (for cron / systemd timers)."""
+        workers: Optional[int] = WorkersOption,
+        full: bool = typer.Option(False, "--full", help="always run the flow: no pre-check of the feeds before "
+                                                        "Prefect starts (also [execution] idle_precheck = false)")):
+    """One monitor pass over the sources file (for cron / systemd timers). When no feed lists a new page, the
+    pass is checked and recorded without starting Prefect, and prints one line."""
     from radar.runner import run_monitor
     with user_errors():
-        counts = run_monitor(sources, _db(db), workers)
+        counts = run_monitor(sources, _db(db), workers, full=full)
     _exit_for(counts)
 
 
@@ -382,10 +385,35 @@ def bench_faults_cmd(as_json: bool = typer.Option(False, "--json", help="print J
 
 
 @bench_app.command("stories")
-def bench_stories_cmd(path: Optional[Path] = typer.Argument(None, help="rewrites set (default: the bundled one)")):
-    """Pairwise precision/recall of story clustering on syndicated rewrites."""
+def bench_stories_cmd(path: Optional[Path] = typer.Argument(None, help="rewrites set (default: the bundled one)"),
+                      archive: Optional[int] = typer.Option(None, "--archive", min=0,
+                                                            help="instead: time loading --new articles against an "
+                                                                 "archive of this many stored ones vs an empty warehouse"),
+                      new: int = typer.Option(1000, "--new", min=1, help="new alliance articles (with --archive)"),
+                      repeat: int = typer.Option(3, "--repeat", min=1, help="loads of each kind, alternating; medians "
+                                                                           "are reported (with --archive)"),
+                      as_json: bool = typer.Option(False, "--json", help="print one JSON object (with --archive)")):
+    """Pairwise precision/recall of story clustering on syndicated rewrites; with --archive, story assignment at
+    scale (the load of N new articles against a large archive and against an empty warehouse)."""
+    if archive is not None:
+        if path is not None:
+            fail("give a rewrites set or --archive, not both")
+        from radar.bench_stories import bench_archive
+        bench_archive(archive, new, sys.stdout, as_json=as_json, repeat=repeat)
+        return
     from radar.bench_stories import bench_stories
     bench_stories(path, sys.stdout)
+
+
+@bench_app.command("pipeline")
+def bench_pipeline_cmd(pages: int = typer.Option(1000, "--pages", min=1, help="distinct generated pages"),
+                       feeds: int = typer.Option(50, "--feeds", min=1, help="RSS feeds listing them"),
+                       workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                                             help="passed to radar run (default: one per core)"),
+                       as_json: bool = typer.Option(False, "--json", help="print one JSON object")):
+    """The whole pass on N synthetic ~80 KB Korean pages served locally, against plain trafilatura."""
+    from radar.bench_pipeline import bench_pipeline
+    bench_pipeline(pages, feeds, workers, sys.stdout, as_json=as_json)
 
 
 # --- training ------------------------------------------------------------------------------------
@@ -410,14 +438,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-@bench_app.command("pipeline")
-def bench_pipeline_cmd(pages: int = typer.Option(1000, "--pages", min=1, help="distinct generated pages"),
-                       feeds: int = typer.Option(50, "--feeds", min=1, help="RSS feeds listing them"),
-                       workers: Optional[int] = typer.Option(None, "--workers", min=1,
-                                                             help="passed to radar run (default: one per core)"),
-                       as_json: bool = typer.Option(False, "--json", help="print one JSON object")):
-    """The whole pass on N synthetic ~80 KB Korean pages served locally, against plain trafilatura."""
-    from radar.bench_pipeline import bench_pipeline
-    bench_pipeline(pages, feeds, workers, sys.stdout, as_json=as_json)

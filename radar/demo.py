@@ -13,7 +13,7 @@ def run_demo(db_path: Path) -> dict | None:
         sources = Path(tmp) / "sources.toml"
         sources.write_text(server.render_sources(), encoding="utf-8")
         print(f"demo corpus served at {server.base_url} (fictional outlets and events)", flush=True)
-        counts = run_monitor(sources, db_path)
+        counts = run_monitor(sources, db_path, full=True)   # the demo shows the whole pass, every time
     if counts is not None:   # the report beside the database, even when this pass changed nothing
         from reports import write_report
         print(write_report(db_path).line(), flush=True)

@@ -127,14 +127,35 @@ def _run_flow(flow_fn, **params) -> dict | None:
     return counts
 
 
-def run_monitor(sources: Path | None, db_path: Path, workers: int | None = None) -> dict | None:
-    load_config(sources)  # a bad sources file is a one-line error before Prefect starts
+def run_monitor(sources: Path | None, db_path: Path, workers: int | None = None, *,
+                full: bool = False) -> dict | None:
+    config = load_config(sources)  # a bad sources file is a one-line error before Prefect starts
+    if not full and config.execution.idle_precheck:
+        from flows.precheck import precheck
+        checked = precheck(config, db_path)
+        if checked.idle:
+            print(checked.line(), flush=True)
+            _print_failures(checked.feeds)
+            return checked.counts
+        if checked.feeds:     # it polled: say why the full pass follows
+            print(f"pre-check: {checked.reason} ({checked.seconds:.1f} s); running the full pass",
+                  file=sys.stderr, flush=True)
     from flows.monitor import monitor
     counts = _run_flow(monitor, sources_path=str(sources) if sources else None, db_path=str(db_path),
                        workers=workers)
     if counts is not None:
         print_summary(counts, counts.pop("_seconds"), db_path)
     return counts
+
+
+def _print_failures(feeds) -> None:
+    failed = [f for f in feeds if f.status == "error"]
+    if failed:
+        print(f"failures ({len(failed)}, stored in fetch_log):")
+        for f in failed[:20]:
+            print(f"  - {f.feed_url}: {f.error}")
+        if len(failed) > 20:
+            print(f"  ... and {len(failed) - 20} more")
 
 
 def run_backfill(sources: Path | None, db_path: Path, *, urls: Path | None = None, sitemap: str | None = None,

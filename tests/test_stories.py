@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import io
+import re
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +18,7 @@ from radar.bench_stories import bench_stories, load_story_fixture, story_pages
 from warehouse import Warehouse
 from warehouse.clustering import StoryDoc, StoryIndex, cluster, compare, pairwise_scores
 
+ROOT = Path(__file__).resolve().parent.parent
 ITEMS = {it["id"]: it for it in load_story_fixture()}
 
 
@@ -173,3 +178,59 @@ def test_bench_stories_reports_precision_recall(tmp_path):
     assert res["warehouse"]["f1"] >= 0.9
     assert res["text_only"]["recall"] < res["combined"]["recall"]   # the same-event signals matter
     assert res["events"] == 8 and res["articles"] >= 20
+
+
+def test_bench_stories_at_scale_from_the_command_line():
+    """`radar bench stories --archive N --new M` builds the archive, loads the same new articles into it and into
+    an empty warehouse, and prints both times, the ratio and peak RSS (small here: the bench is the big one)."""
+    done = subprocess.run([sys.executable, "-m", "radar.cli", "bench", "stories", "--archive", "2000", "--new", "50",
+                           "--repeat", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Stories at scale: 50 new alliance articles") and "holding 2,000 (" in lines[0]
+    assert lines[1] == "  medians of 1 loads each, alternating, each into a fresh copy:"
+    empty = re.fullmatch(r"\s+empty warehouse\s+([\d.]+)s\s+([\d.]+)s\s+([\d.]+)s\s+([\d.]+)s\s+0\s+(\d+) / (\d+) "
+                         r"\(0\)\s+[\d,]+ MB", lines[3])
+    archive = re.fullmatch(r"\s+archive of 2,000\s+([\d.]+)s\s+([\d.]+)s\s+([\d.]+)s\s+([\d.]+)s\s+([\d,]+)\s+"
+                           r"(\d+) / (\d+) \((\d+)\)\s+[\d,]+ MB", lines[4])
+    assert empty and archive, done.stdout
+    assert int(empty[5]) + int(empty[6]) == 50 and int(archive[6]) + int(archive[7]) == 50   # every article placed
+    assert int(archive[5].replace(",", "")) > 0           # the archive's recent stories were compared
+    assert int(archive[8]) >= 1                           # some new reports joined archive stories
+    assert re.fullmatch(r"  archive / empty: load [\d.]+x \(CPU [\d.]+x\), story assignment [\d.]+x \(target <= 2x\), "
+                        r"file locked [\d.]+x; load average before the loads [\d.]+-[\d.]+ .*", lines[5])
+
+
+def test_index_pruning_matches_comparing_every_pair():
+    """StoryIndex drops candidates compare() cannot match before the per-pair rules: the stories are exactly
+    those of comparing each new article with every article already placed (on the scale bench's own news, where
+    LSH and the organisation index between them miss no pair that matches)."""
+    from radar.bench_stories import ScaleCorpus
+    corpus = ScaleCorpus(3, paragraphs=300, orgs=40)
+    docs = []
+    for i in range(120):
+        ev = corpus.event(date(2026, 11, 1) + timedelta(days=i // 12))
+        for k in range(corpus.rnd.choice((1, 2, 3))):
+            paras = ev["paragraphs"] if k == 0 else corpus.member_paragraphs(ev["paragraphs"], k == 1)
+            docs.append(StoryDoc(article_id=f"a{i}-{k}", pub_date=date(2026, 11, 1) + timedelta(days=i // 12 + k),
+                                 sketch=similarity.sketch(corpus.body(paras)), orgs=frozenset(ev["orgs"]),
+                                 alliance=ev["alliance"], event=ev["event"], event_date=ev["event_date"]))
+
+    def copies():
+        return [StoryDoc(d.article_id, d.pub_date, d.sketch, d.orgs, d.alliance, d.event, d.event_date) for d in docs]
+
+    placed: list[StoryDoc] = []
+    every_pair = {}
+    for doc in sorted(copies(), key=lambda d: (d.pub_date, d.pub_date.toordinal(), d.article_id)):
+        best = None
+        for old in placed:
+            m = compare(doc, old)
+            if m and (best is None or m.score > best.score or (m.score == best.score and m.story_id < best.story_id)):
+                best = m
+        doc.story_id = best.story_id if best else "s" + doc.article_id
+        placed.append(doc)
+        every_pair[doc.article_id] = doc.story_id
+    indexed = cluster(copies())
+    assert indexed == every_pair
+    assert len(set(indexed.values())) < len(docs) / 1.3       # the set has stories of several articles

@@ -90,10 +90,13 @@ def events_compatible(a: str | None, b: str | None) -> bool:
     return frozenset({a, b}) in _COMPATIBLE
 
 
-def compare(new: StoryDoc, old: StoryDoc, params: StoryParams = DEFAULT_PARAMS) -> Match | None:
-    """Does ``new`` belong to ``old``'s story? Returns the match or None."""
+def compare(new: StoryDoc, old: StoryDoc, params: StoryParams = DEFAULT_PARAMS, *, text: float | None = None
+            ) -> Match | None:
+    """Does ``new`` belong to ``old``'s story? Returns the match or None. ``text``: their estimated
+    Jaccard similarity when the caller computed it already (``StoryIndex`` does, for all candidates at once)."""
     days = abs((new.pub_date - old.pub_date).days)
-    text = similarity.estimated_jaccard(new.sketch, old.sketch)
+    if text is None:
+        text = similarity.estimated_jaccard(new.sketch, old.sketch)
     if text >= params.near_dup and days <= params.near_dup_days:
         return Match(old.story_id or old.article_id, old.article_id, 1.0 + text, "near_duplicate", text)
     if days > params.event_days + 1:          # +1: a story published late in the evening, copied next morning
@@ -119,13 +122,26 @@ def compare(new: StoryDoc, old: StoryDoc, params: StoryParams = DEFAULT_PARAMS) 
 
 
 class StoryIndex:
-    """In-memory index over the articles already in stories (a bounded window of them)."""
+    """In-memory index over the articles already in stories (a bounded window of them).
+
+    Candidates come from MinHash LSH (similar text) and from shared organisations. Their sketches sit in one
+    matrix, so a new article's text similarity to all its candidates is one vectorised comparison; a
+    candidate that ``compare`` could not match whatever its other signals (published too far apart for
+    the same event and not similar enough for a near-duplicate, or sharing less text than either rule
+    needs) is dropped before the per-pair rules run: the matches are exactly those of comparing every
+    candidate.
+    With a large archive most organisation candidates are such: this keeps assignment close to linear in
+    the new articles."""
 
     def __init__(self, docs: Iterable[StoryDoc] = (), params: StoryParams = DEFAULT_PARAMS):
         self.params = params
         self.docs: dict[str, StoryDoc] = {}
         self._lsh = similarity.make_lsh(params.lsh_threshold)
         self._by_org: dict[str, set[str]] = defaultdict(set)
+        self._row: dict[str, int] = {}                                  # article_id -> row of the matrices
+        self._sketches = np.empty((64, similarity.NUM_PERM), dtype=np.uint32)
+        self._days = np.empty(64, dtype=np.int64)                       # published date as an ordinal
+        self._has_text = np.empty(64, dtype=bool)                       # False for an empty sketch
         for d in docs:
             self.add(d)
 
@@ -135,10 +151,22 @@ class StoryIndex:
         if doc.story_id is None:
             raise ValueError("only documents with a story go into the index")
         self.docs[doc.article_id] = doc
-        if not similarity.is_empty_sketch(doc.sketch):
+        empty = similarity.is_empty_sketch(doc.sketch)
+        if not empty:
             self._lsh.insert(doc.article_id, similarity.from_sketch(doc.sketch), check_duplication=False)
         for org in doc.orgs:
             self._by_org[org].add(doc.article_id)
+        row = len(self._row)
+        if row == len(self._days):
+            self._sketches = np.concatenate([self._sketches, np.empty_like(self._sketches)])
+            self._days = np.concatenate([self._days, np.empty_like(self._days)])
+            self._has_text = np.concatenate([self._has_text, np.empty_like(self._has_text)])
+        self._row[doc.article_id] = row
+        sketch = np.asarray(doc.sketch, dtype=np.uint32)
+        self._has_text[row] = not empty and len(sketch) == similarity.NUM_PERM
+        if self._has_text[row]:
+            self._sketches[row] = sketch
+        self._days[row] = doc.pub_date.toordinal()
 
     def candidates(self, doc: StoryDoc) -> set[str]:
         found: set[str] = set()
@@ -151,8 +179,24 @@ class StoryIndex:
 
     def best_match(self, doc: StoryDoc) -> Match | None:
         best: Match | None = None
-        for aid in self.candidates(doc):
-            m = compare(doc, self.docs[aid], self.params)
+        ids = list(self.candidates(doc))
+        if not ids:
+            return None
+        p = self.params
+        rows = np.fromiter((self._row[a] for a in ids), dtype=np.int64, count=len(ids))
+        sketch = np.asarray(doc.sketch, dtype=np.uint32)
+        if similarity.is_empty_sketch(sketch) or len(sketch) != similarity.NUM_PERM:
+            texts = np.zeros(len(ids))
+        else:   # what similarity.estimated_jaccard gives for each pair, all at once
+            texts = np.where(self._has_text[rows],
+                             np.count_nonzero(self._sketches[rows] == sketch, axis=1) / similarity.NUM_PERM, 0.0)
+        days = np.abs(self._days[rows] - doc.pub_date.toordinal())
+        # compare() returns None for every other candidate: too far apart for the same event and not a
+        # near-duplicate within near_dup_days, or sharing less text than either rule asks for
+        possible = ((days <= p.event_days + 1) | ((texts >= p.near_dup) & (days <= p.near_dup_days))) \
+            & (texts >= min(p.min_text, p.near_dup))
+        for i in np.flatnonzero(possible):
+            m = compare(doc, self.docs[ids[i]], p, text=float(texts[i]))
             if m and (best is None or m.score > best.score or (m.score == best.score and m.story_id < best.story_id)):
                 best = m
         return best

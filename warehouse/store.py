@@ -215,6 +215,20 @@ class Warehouse:
         no validators, so the next pass reads those feeds in full and fetches what was not loaded."""
         return self._load_prepared(run_id, feeds, Prepared(), channels)
 
+    def record_idle_pass(self, run_id: str, flow: str, params: dict, feeds: list[FeedFetch], channels: list[str],
+                         counts: dict) -> None:
+        """A pass that found nothing to fetch (the CLI's pre-check, flows/precheck.py), in ONE transaction:
+        its ``runs`` row, started and completed, and its feed polls as ``record_polls`` writes them (state,
+        validators, backoff, fetch log); raw HTML past its retention is pruned as after every pass."""
+        days = self.settings.raw_html_retention_days
+        with self._write() as con:
+            runs.record_start(con, run_id, flow, params)
+            loads.write_pass(con, run_id, feeds, Prepared(), channels, loads.empty_counts(), self.settings,
+                             self.story_params)
+            if days > 0:
+                counts = {**counts, "raw_pages_pruned": loads.prune_raw_pages(con, utcnow() - timedelta(days=days))}
+            runs.record_finish(con, run_id, "completed", counts, None)
+
     def _load_prepared(self, run_id: str, feeds: list[FeedFetch], prep: Prepared, channels: list[str]) -> dict:
         counts = loads.empty_counts()
         counts["pages_failed"] = prep.pages_failed
