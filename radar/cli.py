@@ -408,10 +408,6 @@ def main() -> None:
     app()
 
 
-if __name__ == "__main__":
-    main()
-
-
 @bench_app.command("pipeline")
 def bench_pipeline_cmd(pages: int = typer.Option(1000, "--pages", min=1, help="distinct generated pages"),
                        feeds: int = typer.Option(50, "--feeds", min=1, help="RSS feeds listing them"),
@@ -421,3 +417,7 @@ def bench_pipeline_cmd(pages: int = typer.Option(1000, "--pages", min=1, help="d
     """The whole pass on N synthetic ~80 KB Korean pages served locally, against plain trafilatura."""
     from radar.bench_pipeline import bench_pipeline
     bench_pipeline(pages, feeds, workers, sys.stdout, as_json=as_json)
+
+
+if __name__ == "__main__":
+    main()
