@@ -256,6 +256,7 @@ class _Loader:
         self.counts: dict = {}
         self.seconds = 0.0
         self.transactions = 0
+        self.transaction_seconds: list[float] = []     # each load, in order: shows a cost growing with the file
         self.busy: BaseException | None = None
         self.error: BaseException | None = None
         self._queue: queue.Queue = queue.Queue()
@@ -308,6 +309,7 @@ class _Loader:
         _add(self.counts, {k: v for k, v in batch_counts.items() if k not in ("pages_failed",)})
         self.seconds += time.monotonic() - t0
         self.transactions += 1
+        self.transaction_seconds.append(round(time.monotonic() - t0, 2))
 
 
 def _preload_story_index() -> None:
@@ -405,6 +407,7 @@ def process_pages(config: Config, warehouse, run_id: str, items: list[Item], cha
     counts["timings"] = {k: round(v, 3) for k, v in timings.items()}
     counts["batches"] = n_batches
     counts["load_transactions"] = loader.transactions
+    counts["load_transaction_seconds"] = loader.transaction_seconds
     counts["workers"] = {str(pid): loads for pid, loads in pids.items()}
     counts["fetch_stats"] = {k: v for k, v in fetcher.stats.items() if k in ("requests", "robots_fetches", "bytes",
                                                                              "rate_limited_waits", "errors")}
