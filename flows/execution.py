@@ -86,6 +86,11 @@ class PageRunner:
         if self.settings.dask_address:
             self._runner = DaskTaskRunner(address=self.settings.dask_address)
         else:
+            import dask
+            # Dask's statistical profiler samples each worker's task thread every 10 ms, taking the GIL
+            # from the extraction it profiles (py-spy: ~1% of a pass's CPU); nobody reads it here. The
+            # nannies hand this config to the worker processes they start.
+            dask.config.set({"distributed.worker.profile.enabled": False})
             env = {"PREFECT_API_URL": self.api_url} if self.api_url else {}
             self._runner = DaskTaskRunner(cluster_kwargs={
                 "n_workers": self.workers, "threads_per_worker": 1, "processes": True,

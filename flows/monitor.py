@@ -128,7 +128,8 @@ def _one_pass(config: Config, warehouse: Warehouse, run_id: str, channels: list[
         raise
     t_pages = time.monotonic()
     _sum_into(counts, record_polls_task(warehouse, config, run_id, feeds, channels))
-    _sum_into(counts, {k: v for k, v in pages.items() if k not in ("timings", "failures", "workers", "fetch_stats")})
+    _sum_into(counts, {k: v for k, v in pages.items() if k not in ("timings", "failures", "workers", "fetch_stats",
+                                                                    "load_transaction_seconds")})
     counts.update(deliver_alerts(warehouse, config))
     counts.update(
         feeds_polled=len(feeds),
@@ -144,7 +145,7 @@ def _one_pass(config: Config, warehouse: Warehouse, run_id: str, channels: list[
     timings = {"poll": round(t_poll - t0, 3), **pages.get("timings", {}),
                "feeds_and_alerts": round(time.monotonic() - t_pages, 3)}
     counts["timings"] = timings
-    for key in ("batches", "workers", "fetch_stats"):
+    for key in ("batches", "workers", "fetch_stats", "load_transaction_seconds"):
         if key in pages:
             counts[key] = pages[key]
     return counts

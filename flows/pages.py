@@ -23,6 +23,7 @@ import os
 import queue
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -59,9 +60,27 @@ def staging_for(config: Config, db_path) -> Staging:
     return Staging(config.execution.staging_url or default_staging_url(db_path))
 
 
+class PageBatch:
+    """One batch of fetched pages on its way to a worker, with each page's outlet hint. Opaque to the
+    task runner on purpose: given a plain list, Dask hashes every page (bytes and fields) to name the
+    task and Prefect walks every page looking for futures — about 0.5 s of the flow's CPU per 50-page
+    batch (py-spy), on the thread that feeds the workers. It pickles as plain data."""
+    __slots__ = ("pages", "hints", "token")
+
+    def __init__(self, pages: list[PageRecord], hints: list[str | None]):
+        self.pages, self.hints = pages, hints
+        self.token = uuid.uuid4().hex
+
+    def __dask_tokenize__(self):
+        return ("alliance-radar-page-batch", self.token)
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+
 @task(name="extract-and-score", cache_policy=NO_CACHE)
-def extract_and_score(seq: int, pages: list[PageRecord], hints: list[str | None], threshold: float,
-                      max_bytes: int, staging_url: str, shard: str) -> BatchResult:
+def extract_and_score(seq: int, batch: PageBatch, threshold: float, max_bytes: int, staging_url: str,
+                      shard: str) -> BatchResult:
     """Extract and score one batch of fetched pages and write its result shard (runs on a worker)."""
     from extractors import gazetteer
     from extractors.pipeline import process_page
@@ -69,8 +88,9 @@ def extract_and_score(seq: int, pages: list[PageRecord], hints: list[str | None]
     from warehouse.shards import to_table
 
     t0, c0 = time.monotonic(), time.process_time()
+    pages = batch.pages
     result = BatchResult(seq=seq, shard=shard, pages=len(pages), pid=os.getpid())
-    for page, hint in zip(pages, hints):
+    for page, hint in zip(pages, batch.hints):
         if page.raw_html is not None:
             result.fetched += 1
             page.article, page.relevance, error = process_page(
@@ -110,6 +130,7 @@ class PageFetcher:
         self.events = events
         self.stats: dict = {}
         self.started_at = self.finished_at = 0.0
+        self.blocked_seconds = 0.0       # waiting for room (the workers are behind): not fetching
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sem: asyncio.Semaphore | None = None
         self._stop = threading.Event()
@@ -169,7 +190,12 @@ class PageFetcher:
             running = set()
             for k, batch in enumerate(batches):
                 for j, item in enumerate(batch):
-                    await self._sem.acquire()
+                    if self._sem.locked():
+                        b0 = time.monotonic()
+                        await self._sem.acquire()
+                        self.blocked_seconds += time.monotonic() - b0
+                    else:
+                        await self._sem.acquire()
                     if self._stop.is_set():
                         break
                     t = asyncio.create_task(one(k, j, item))
@@ -215,16 +241,92 @@ def _add(totals: dict, counts: dict) -> None:
             totals[key] = round(totals.get(key, 0) + value, 3)
 
 
+class _Loader:
+    """The pass's one writer, on its own thread, so the workers keep being fed while it commits (before,
+    the thread that submits batches also loaded them: py-spy at N = 1,000 found it loading for 60 s of a
+    130 s stage while batches waited to be submitted). Shards are committed in batch order, each in ONE
+    short transaction, and deleted after the commit; one shard per transaction keeps the warehouse a pass
+    builds the same however fast the workers are (story assignment depends on what one load sees). A
+    locked file (DatabaseBusy) stops the loads; the shards wait in the staging area for the next pass."""
+
+    def __init__(self, warehouse, staging: Staging, run_id: str, channels: list[str], stage: str, total: int,
+                 logger: logging.Logger):
+        self.warehouse, self.staging, self.run_id, self.channels = warehouse, staging, run_id, channels
+        self.stage, self.total, self.logger = stage, total, logger
+        self.counts: dict = {}
+        self.seconds = 0.0
+        self.transactions = 0
+        self.transaction_seconds: list[float] = []     # each load, in order: shows a cost growing with the file
+        self.busy: BaseException | None = None
+        self.error: BaseException | None = None
+        self._queue: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="radar-loader", daemon=True)
+
+    def start(self) -> "_Loader":
+        self._thread.start()
+        return self
+
+    def put(self, seq: int, result: BatchResult | None) -> None:
+        self._queue.put((seq, result))
+
+    def close(self) -> None:
+        """Load what is ready, then stop."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        _preload_story_index()      # seconds of imports, paid while the first batches are still being scored
+        ready: dict[int, BatchResult | None] = {}
+        next_seq = loaded_pages = 0
+        while (item := self._queue.get()) is not None:
+            ready[item[0]] = item[1]
+            while next_seq in ready:
+                result = ready.pop(next_seq)
+                next_seq += 1
+                if result is not None:
+                    if result.shard:
+                        self._load(result)
+                    loaded_pages += result.pages
+                    progress.report(self.stage, loaded_pages, self.total)
+
+    def _load(self, result: BatchResult) -> None:
+        from warehouse import DatabaseBusy
+        from warehouse.shards import from_table
+        if self.busy is not None or self.error is not None:
+            return
+        t0 = time.monotonic()
+        try:
+            batch_counts = self.warehouse.load_batch(self.run_id, from_table(self.staging.read(result.shard)),
+                                                     self.channels)
+        except DatabaseBusy as exc:
+            self.busy = exc
+            self.logger.error("%s; this batch and the rest wait in %s for the next run", exc, self.staging.url)
+            return
+        except BaseException as exc:            # raised by the stage once its loop stops
+            self.error = exc
+            return
+        self.staging.delete(result.shard)
+        _add(self.counts, {k: v for k, v in batch_counts.items() if k not in ("pages_failed",)})
+        self.seconds += time.monotonic() - t0
+        self.transactions += 1
+        self.transaction_seconds.append(round(time.monotonic() - t0, 2))
+
+
+def _preload_story_index() -> None:
+    """Import what the first load needs for the story index (datasketch pulls in scipy: ~7 s here)."""
+    try:
+        import datasketch  # noqa: F401
+    except Exception:       # the load itself reports a broken install
+        pass
+
+
 def process_pages(config: Config, warehouse, run_id: str, items: list[Item], channels: list[str],
                   logger: logging.Logger, *, workers: int | None = None, stage: str = "pages",
                   staging: Staging | None = None) -> dict:
-    """Fetch, extract and score ``items``, loading each batch as it is done. Returns the counts
+    """Fetch, extract and score ``items``, loading the batches as they are done. Returns the counts
     (articles_new, stories_new, alerts_created, ... summed over the batches; pages_fetched,
     pages_failed, alliance_kept, failures, timings). Raises DatabaseBusy at the end if the file stayed
     locked: the batches not loaded then wait in the staging area for the next pass."""
-    from warehouse import DatabaseBusy
-    from warehouse.shards import from_table
-
     counts: dict = {"pages_fetched": 0, "pages_failed": 0, "alliance_kept": 0, "failures": []}
     if not items:
         return counts
@@ -244,47 +346,26 @@ def process_pages(config: Config, warehouse, run_id: str, items: list[Item], cha
     logger.info("%d pages in %d batches of %d; extract and score: %s", len(items), n_batches, size,
                 describe(config.execution, n_workers))
     fetcher.start()
-    busy: DatabaseBusy | None = None
+    loader = _Loader(warehouse, staging, run_id, channels, stage, len(items), logger).start()
     fetch_error: BaseException | None = None
-    ready: dict[int, BatchResult | None] = {}
     waiting: list[tuple[int, list[PageRecord]]] = []
     running: dict[int, object] = {}
-    next_load = loaded_pages = 0
     fetch_done = False
     pids: dict[int, int] = {}
 
-    def load_ready() -> None:
-        nonlocal next_load, loaded_pages, busy
-        while next_load in ready:
-            result = ready.pop(next_load)
-            if result is not None and result.shard and busy is None:
-                l0 = time.monotonic()
-                try:
-                    batch_counts = warehouse.load_batch(run_id, from_table(staging.read(result.shard)), channels)
-                except DatabaseBusy as exc:
-                    busy = exc
-                    logger.error("%s; this batch and the rest wait in %s for the next run", exc, staging.url)
-                else:
-                    staging.delete(result.shard)
-                    _add(counts, {k: v for k, v in batch_counts.items() if k not in ("pages_failed",)})
-                    timings["load"] += time.monotonic() - l0
-            if result is not None:
-                loaded_pages += result.pages
-                progress.report(stage, loaded_pages, len(items))
-            next_load += 1
-
     with PageRunner(config.execution, n_workers, logger, api_url=_api_url()) as runner:
         try:
-            while True:
+            while loader.error is None:
                 while waiting and len(running) < in_flight_max:
                     seq, pages = waiting.pop(0)
+                    batch = PageBatch(pages, [hints_by_url.get(p.url) for p in pages])
                     future = runner.submit(extract_and_score, {
-                        "seq": seq, "pages": pages, "hints": [hints_by_url.get(p.url) for p in pages],
-                        "threshold": config.relevance.threshold, "max_bytes": config.fetch.max_page_bytes,
-                        "staging_url": staging.url, "shard": staging.shard_path(folder, seq)})
+                        "seq": seq, "batch": batch, "threshold": config.relevance.threshold,
+                        "max_bytes": config.fetch.max_page_bytes, "staging_url": staging.url,
+                        "shard": staging.shard_path(folder, seq)})
                     running[seq] = (future, len(pages))
                     future.add_done_callback(lambda _f, s=seq: events.put(("done", s, None)))
-                    del pages
+                    del pages, batch
                 if fetch_done and not waiting and not running:
                     break
                 kind, *rest = events.get()
@@ -294,9 +375,8 @@ def process_pages(config: Config, warehouse, run_id: str, items: list[Item], cha
                 elif kind == "done":
                     seq = rest[0]
                     future, n = running.pop(seq)
-                    ready[seq] = _result_of(future, seq, n, counts, logger)
+                    result = _result_of(future, seq, n, counts, logger)
                     fetcher.release(n)
-                    result = ready[seq]
                     if result is not None:
                         counts["pages_fetched"] += result.fetched
                         counts["pages_failed"] += result.failed
@@ -305,26 +385,34 @@ def process_pages(config: Config, warehouse, run_id: str, items: list[Item], cha
                         timings["extract_cpu"] += result.cpu_seconds
                         timings["extract_wall"] += result.seconds
                         pids[result.pid] = max(pids.get(result.pid, 0), result.kiwi_loads)
-                    load_ready()
+                    loader.put(seq, result)
                 elif kind == "fetch_error":
                     fetch_error = rest[0]
                 elif kind == "fetch_done":
                     fetch_done = True
         finally:
             fetcher.stop()
+            loader.close()              # commits what is ready
         timings["cluster_start"] = runner.start_seconds
+    if loader.error is not None:
+        raise loader.error
     staging.remove_folder(folder)
     if fetch_error is not None:
         raise fetch_error
+    _add(counts, loader.counts)
+    timings["load"] = loader.seconds
     timings["fetch"] = round(fetcher.finished_at - fetcher.started_at, 3)
+    timings["fetch_blocked"] = fetcher.blocked_seconds
     timings["stage"] = time.monotonic() - t0
     counts["timings"] = {k: round(v, 3) for k, v in timings.items()}
     counts["batches"] = n_batches
+    counts["load_transactions"] = loader.transactions
+    counts["load_transaction_seconds"] = loader.transaction_seconds
     counts["workers"] = {str(pid): loads for pid, loads in pids.items()}
     counts["fetch_stats"] = {k: v for k, v in fetcher.stats.items() if k in ("requests", "robots_fetches", "bytes",
                                                                              "rate_limited_waits", "errors")}
-    if busy is not None:
-        raise busy
+    if loader.busy is not None:
+        raise loader.busy
     return counts
 
 

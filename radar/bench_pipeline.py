@@ -57,6 +57,7 @@ class TreeMemory:
         self.interval = interval
         self.peak = 0
         self.peak_processes = 0
+        self.peak_by_role: dict[str, int] = {}      # the most each kind of process held at any one sample
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -74,15 +75,31 @@ class TreeMemory:
             procs = [self.root, *self.root.children(recursive=True)]
         except self._psutil.Error:
             return 0
+        roles: dict[str, int] = {}
         for p in procs:
             try:
-                total += p.memory_info().rss
-                n += 1
+                rss = p.memory_info().rss
+                role = self._role(p)
             except self._psutil.Error:
                 continue
+            total += rss
+            n += 1
+            roles[role] = roles.get(role, 0) + rss
+        for role, rss in roles.items():
+            self.peak_by_role[role] = max(self.peak_by_role.get(role, 0), rss)
         if total > self.peak:
             self.peak, self.peak_processes = total, n
         return total
+
+    def _role(self, p) -> str:
+        if p.pid == self.root.pid:
+            return "flow"
+        cmd = " ".join(p.cmdline())
+        if "uvicorn" in cmd or "prefect.server" in cmd:
+            return "prefect_server"
+        if "spawn_main" in cmd:
+            return "dask_processes"     # workers and their nannies
+        return "other"
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -105,6 +122,7 @@ def run_cli(args: list[str], env: dict, log_path: Path) -> dict:
     wall = time.monotonic() - t0
     return {"returncode": code, "seconds": round(wall, 2), "cpu_seconds": round(_children_cpu() - cpu0, 2),
             "peak_rss_mb": round(mem.peak / 2**20, 1), "processes_at_peak": mem.peak_processes,
+            "peak_rss_mb_by_process": {k: round(v / 2**20, 1) for k, v in sorted(mem.peak_by_role.items())},
             "load_average_before": load0, "load_average_after": _load_average()}
 
 
@@ -219,6 +237,7 @@ def print_report(r: dict, out: TextIO) -> None:
         f"{r['hosts']} hosts, workers {r['workers'] or 'default'}, {r['cpus']} CPUs",
         f"  radar run, {r['pages']:,} new pages   {p['seconds']:>8.1f} s   CPU {p['cpu_seconds']:.1f} s   "
         f"peak RSS {p['peak_rss_mb']:,.0f} MB ({p['processes_at_peak']} processes)   load {p['load_average_before']}",
+        "    peak RSS by process (MB): " + ", ".join(f"{k} {v:,.0f}" for k, v in p.get("peak_rss_mb_by_process", {}).items()),
         f"  radar run, nothing new     {idle['seconds']:>8.1f} s   CPU {idle['cpu_seconds']:.1f} s   "
         f"(pre-check; {idle['feeds_not_modified']} feeds answered 304, {idle['page_requests']} page requests)   "
         f"load {idle['load_average_before']}",
