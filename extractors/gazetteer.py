@@ -52,7 +52,8 @@ def derived_aliases(org: "Org") -> list[str]:
     """Surface forms news use for an organisation that need not be listed by hand:
     a local government's office ("부산시청", "부산광역시청", "경남도청", "OO군청", "OO구청"), a university's
     full name ("OO대" -> "OO대학교"), an institute without the "한국" prefix ("한국전자통신연구원" ->
-    "전자통신연구원"), a name with "인공지능" written "AI" and back, and the plain English name ("Samsung Electronics"; a bracketed remark is dropped)."""
+    "전자통신연구원"), a name with "인공지능" written "AI" and back ("한국인공지능협회" -> "한국AI협회") and the
+    plain English name ("Samsung Electronics"; a bracketed remark is dropped)."""
     names = [org.name, *org.aliases] if org.match_name else list(org.aliases)
     out: list[str] = []
     for n in names:
@@ -63,8 +64,7 @@ def derived_aliases(org: "Org") -> list[str]:
             out.append(n + "학교")
         if org.type in ("institute", "government") and re.fullmatch(r"한국[가-힣]{3,12}(?:연구원|진흥원|연구소)", n):
             out.append(n[2:])
-        if re.search(r"[가-힣]", n.replace("인공지능", "")):
-            # "한국인공지능협회" is written "한국AI협회" too, and "AI산업융합사업단" is "인공지능산업융합사업단"
+        if re.search(r"[가-힣]", n.replace("인공지능", "")):     # a Korean name around the word
             if "인공지능" in n:
                 out.append(n.replace("인공지능", "AI"))
             elif re.search(r"(?<![A-Za-z])AI(?![A-Za-z])", n):

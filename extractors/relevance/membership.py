@@ -46,6 +46,8 @@ _REFERENCE = re.compile(r"원\s?팀|얼라이언스|[Aa]lliance|협의체|협의
                         r"참여\s?(?:기관|기업|업체|병원)|일원")
 
 
+# events whose parties a lead may list after the tie sentence (not a joining, a summit, a departure, a rivalry)
+_NEW_TIE = ("founded", "mou", "other", "joint_research", "equity_swap")
 # "... 등 7개 기업이", "총 8개 기관이": a counted list; "출자했다": who put money in took part
 _COUNTED = re.compile(r"등\s?(?:총\s?)?\d+\s?(?:개|곳)\s?(?:사|기업|기관|업체|회사|단체|대학)?(?:이|가|은|는|과|와)?|총\s?\d+\s?(?:개|곳)")
 _INVESTED = re.compile(r"출자(?:했|한다|하며|하고|해)|출자\s?(?:기업|회사|기관)[은는이가]|설립에\s?참여")
@@ -96,10 +98,11 @@ def lead_subjects(lead: list[Sentence], lex: Lexicon) -> list[str]:
 
 def parties(party: list[Sentence], event: str, alliance: str | None, named: list[AllianceMention],
             gz: Gazetteer, lex: Lexicon, all_orgs: set[str], lead: list[Sentence] = ()) -> list[str]:
-    """The parties of the main event (canonical names, first named first), read from the party sentences;
-    when they name fewer than three, a counted list of who takes part in the lead (``counted_list``);
-    for a join, summit or departure the alliance's leader, and for a rivalry each camp's leader, when the
-    article names them."""
+    """The parties of the main event (canonical names, first named first), read from the party sentences.
+    For a new tie (``_NEW_TIE``), a counted list of who takes part in the lead (``counted_list``) when the party
+    sentences name fewer than two or only names it lists, then the subjects of the lead (``lead_subjects``)
+    when there are still fewer than two; for a join, summit or departure the alliance's leader, and for a
+    rivalry each camp's leader, when the article names them."""
     kept: list[tuple[Sentence, list[str]]] = []
     for s in party:
         if s.kind == "body" and lex.aside_start.match(s.text) and any(len(n) >= 2 for _, n in kept):
@@ -154,12 +157,12 @@ def parties(party: list[Sentence], event: str, alliance: str | None, named: list
     # a name the gazetteer does not know that ends another party's name is that party ("조폐공사", "한국조폐공사")
     unknown_names = {name for s in party for _, _, name, res in s.orgs if not res}
     orgs = [o for o in orgs if not (o in unknown_names and any(p != o and p.endswith(o) for p in orgs))]
-    if event in ("founded", "mou", "other", "joint_research", "equity_swap"):
+    if event in _NEW_TIE:
         listed = counted_list(lead, lex)
         if len(orgs) < 2 or set(orgs) <= set(listed):
             orgs += [o for o in listed if o not in orgs]
-    if len(orgs) < 2 and event in ("founded", "mou", "other", "joint_research"):
-        orgs += [o for o in lead_subjects(lead, lex) if o not in orgs]
+        if len(orgs) < 2 and event != "equity_swap":
+            orgs += [o for o in lead_subjects(lead, lex) if o not in orgs]
     if alliance and alliance in gz.alliances and event in ("joined", "summit", "left"):
         leader = gz.alliances[alliance].leader
         if leader and leader in all_orgs and leader not in orgs:
