@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..gazetteer import Gazetteer, get_kiwi
+from ..gazetteer import Gazetteer, get_kiwi, word_tokens
 from .lexicon import Lexicon
 from .sentences import Sentence
 
@@ -69,7 +69,7 @@ def proper_name(stem: str, kiwi, gz: Gazetteer | None = None) -> bool:
     probes = (stem, stem + ("과" if _final_consonant(stem) else "와"))
     for probe in probes:
         try:
-            toks = kiwi.tokenize(probe)
+            toks = word_tokens(kiwi, probe)
         except Exception:
             continue
         inside = [t for t in toks if t.start < len(stem)]
@@ -88,7 +88,7 @@ def clean_span(stem: str, kiwi, lex: Lexicon) -> str | None:
         return None                   # "-클라우드" of "케이(K)-클라우드": a piece of a word, not a name
     if kiwi is not None and re.search(r"[가-힣]$", stem):
         try:
-            toks = kiwi.tokenize(stem)
+            toks = word_tokens(kiwi, stem)
         except Exception:
             toks = []
         while toks and toks[-1].tag.startswith("J") and toks[-1].start > 0:
@@ -185,7 +185,7 @@ def _list_orgs(text: str, known_spans: list[tuple[int, int]], gz: Gazetteer, lex
                     or not re.search(r"[가-힣A-Za-z]", stem) or lex.country.match(stem):
                 continue
             try:
-                tags = {t.tag for t in kiwi.tokenize(stem + ("과" if _final_consonant(stem) else "와"))}
+                tags = {t.tag for t in word_tokens(kiwi, stem + ("과" if _final_consonant(stem) else "와"))}
             except Exception:
                 continue
             strong_list = tail or n_known >= 2 or (loose and n_known >= 1)
@@ -306,7 +306,7 @@ def unresolved_orgs(sent: Sentence, gz: Gazetteer, lex: Lexicon, *, loose: bool 
         described = bool(lex.descriptor_before.search(text[max(0, s - 12):s]))
         if described and not (has_nnp or has_sl):
             try:                                       # in context Kiwi tags names as NNG; alone, a name is NNP
-                described = any(t.tag == "NNP" for x in ("과", "와") for t in kiwi.tokenize(stem + x))
+                described = any(t.tag == "NNP" for x in ("과", "와") for t in word_tokens(kiwi, stem + x))
             except Exception:
                 described = False
         if lex.ai_name_end.search(stem) and lex.ai_field_after.match(text[e:e + 8]) and not particle:
