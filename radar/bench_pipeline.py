@@ -58,6 +58,7 @@ class TreeMemory:
         self.peak = 0
         self.peak_processes = 0
         self.peak_by_role: dict[str, int] = {}      # the most each kind of process held at any one sample
+        self._cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds at its latest sample)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -80,8 +81,10 @@ class TreeMemory:
             try:
                 rss = p.memory_info().rss
                 role = self._role(p)
+                times = p.cpu_times()
             except self._psutil.Error:
                 continue
+            self._cpu[p.pid] = (role, times.user + times.system)
             total += rss
             n += 1
             roles[role] = roles.get(role, 0) + rss
@@ -90,6 +93,14 @@ class TreeMemory:
         if total > self.peak:
             self.peak, self.peak_processes = total, n
         return total
+
+    @property
+    def cpu_by_role(self) -> dict[str, float]:
+        """CPU seconds each kind of process used, as last sampled (a process's last interval is missed)."""
+        out: dict[str, float] = {}
+        for role, seconds in self._cpu.values():
+            out[role] = out.get(role, 0.0) + seconds
+        return out
 
     def _role(self, p) -> str:
         if p.pid == self.root.pid:
@@ -115,6 +126,7 @@ def _children_cpu() -> float:
 def run_cli(args: list[str], env: dict, log_path: Path) -> dict:
     """One `radar ...` command in a child process: wall seconds, CPU seconds of the whole tree, peak RSS."""
     cpu0, load0, t0 = _children_cpu(), _load_average(), time.monotonic()
+    own0 = time.process_time()      # this process serves the pages: its CPU competes with the pass
     with open(log_path, "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "radar.cli", *args], env=env, stdout=log, stderr=subprocess.STDOUT)
         with TreeMemory(proc.pid) as mem:
@@ -123,6 +135,8 @@ def run_cli(args: list[str], env: dict, log_path: Path) -> dict:
     return {"returncode": code, "seconds": round(wall, 2), "cpu_seconds": round(_children_cpu() - cpu0, 2),
             "peak_rss_mb": round(mem.peak / 2**20, 1), "processes_at_peak": mem.peak_processes,
             "peak_rss_mb_by_process": {k: round(v / 2**20, 1) for k, v in sorted(mem.peak_by_role.items())},
+            "cpu_seconds_by_process": {**{k: round(v, 1) for k, v in sorted(mem.cpu_by_role.items())},
+                                       "bench_server": round(time.process_time() - own0, 1)},
             "load_average_before": load0, "load_average_after": _load_average()}
 
 
@@ -238,6 +252,7 @@ def print_report(r: dict, out: TextIO) -> None:
         f"  radar run, {r['pages']:,} new pages   {p['seconds']:>8.1f} s   CPU {p['cpu_seconds']:.1f} s   "
         f"peak RSS {p['peak_rss_mb']:,.0f} MB ({p['processes_at_peak']} processes)   load {p['load_average_before']}",
         "    peak RSS by process (MB): " + ", ".join(f"{k} {v:,.0f}" for k, v in p.get("peak_rss_mb_by_process", {}).items()),
+        "    CPU by process (s): " + ", ".join(f"{k} {v:,.1f}" for k, v in p.get("cpu_seconds_by_process", {}).items()),
         f"  radar run, nothing new     {idle['seconds']:>8.1f} s   CPU {idle['cpu_seconds']:.1f} s   "
         f"(pre-check; {idle['feeds_not_modified']} feeds answered 304, {idle['page_requests']} page requests)   "
         f"load {idle['load_average_before']}",
