@@ -116,6 +116,9 @@ class ReportSettings:
 class ExecutionSettings:
     workers: int = 0                       # processes that extract and score pages: 0 = one per CPU core,
                                            # 1 = in the flow's own process (no Dask); `--workers` overrides
+    local_cluster_min_pages: int = 1000    # with workers = 0 and no --workers, a pass of fewer new pages is
+                                           # scored in the flow's own process: starting a LocalCluster costs
+                                           # more than a second core saves on it (flows/execution.py)
     dask_address: str = ""                 # an existing Dask scheduler ("tcp://10.0.0.5:8786") instead of a
                                            # LocalCluster started for the pass
     staging_url: str = ""                  # where workers write their result shards: a folder or any fsspec URL

@@ -32,7 +32,7 @@ from prefect.cache_policies import NO_CACHE
 
 from extractors.models import FeedEntry, PageRecord
 from flows import progress
-from flows.execution import PageRunner, describe, worker_count
+from flows.execution import PageRunner, describe, workers_for_pass
 from flows.staging import Leftover, Staging, default_staging_url
 from settings import Config
 
@@ -334,17 +334,15 @@ def process_pages(config: Config, warehouse, run_id: str, items: list[Item], cha
     folder = staging.run_folder(run_id)
     size = max(1, config.fetch.pages_per_batch)
     n_batches = (len(items) + size - 1) // size
-    n_workers = worker_count(config.execution, workers)
-    if n_batches < n_workers and not config.execution.dask_address:
-        n_workers = n_batches           # one batch needs no cluster: it is scored in this process
+    n_workers, fewer_because = workers_for_pass(config.execution, workers, len(items), n_batches)
     in_flight_max = max(1, n_workers * max(1, config.execution.batches_per_worker))
     events: queue.Queue = queue.Queue()
     fetcher = PageFetcher(config, items, size, size * (in_flight_max + 1), events)
     hints_by_url = {entry.url: hint for entry, _, hint in items}
     t0 = time.monotonic()
     timings = {"extract_cpu": 0.0, "extract_wall": 0.0, "load": 0.0, "cluster_start": 0.0}
-    logger.info("%d pages in %d batches of %d; extract and score: %s", len(items), n_batches, size,
-                describe(config.execution, n_workers))
+    logger.info("%d pages in %d batches of %d; extract and score: %s%s", len(items), n_batches, size,
+                describe(config.execution, n_workers), f" ({fewer_because})" if fewer_because else "")
     fetcher.start()
     loader = _Loader(warehouse, staging, run_id, channels, stage, len(items), logger).start()
     fetch_error: BaseException | None = None
