@@ -7,7 +7,8 @@
    (distinct hosts to the fetcher). The sources file it writes sets a politeness for a local benchmark
    only — no per-host interval, 8 requests at a time per host — so the figures measure the pipeline, not
    the waits real sites get (settings.py's defaults: 1 s between requests, 2 at a time per host).
-2. Runs `radar run` from the command line into a fresh DuckDB file (the real monitor flow, the real
+2. Creates Prefect's database once (what the first `radar run` on a machine does, untimed), then runs
+   `radar run` from the command line into a fresh DuckDB file (the real monitor flow, the real
    CLI start-up), sampling the resident memory of its whole process tree (Prefect's API server and the
    Dask workers included) every 0.2 s.
 3. Runs the same pass again: nothing is new (every feed answers 304). `radar run` finds that out in its
@@ -140,6 +141,18 @@ def run_cli(args: list[str], env: dict, log_path: Path) -> dict:
             "load_average_before": load0, "load_average_after": _load_average()}
 
 
+def prepare_prefect_database(env: dict, log_path: Path) -> float:
+    """Create Prefect's database in the bench's fresh PREFECT_HOME before the timed passes. The first
+    `radar run` on a machine creates it (~10 s more of the ephemeral server's start, measured here);
+    every later pass, like the ``--full`` pass taken as the fixed cost, finds it made. Left in the first
+    pass, that one-time cost was counted as if it were per page."""
+    t0 = time.monotonic()
+    with open(log_path, "ab") as log:
+        subprocess.run([sys.executable, "-m", "prefect", "server", "database", "upgrade", "-y"], env=env, stdout=log,
+                       stderr=subprocess.STDOUT, check=True)
+    return round(time.monotonic() - t0, 2)
+
+
 def _last_run_counts(db: Path) -> dict:
     from warehouse import Warehouse
     try:
@@ -218,6 +231,8 @@ def bench_pipeline(pages: int, feeds: int, workers: int | None, out: TextIO, *, 
                     raise RuntimeError(f"radar run ({what}) failed (exit {run['returncode']}):\n{tail}")
                 return run
 
+            say("Prefect's database, created once per machine (not timed as a pass) ...")
+            result["prefect_database_setup_seconds"] = prepare_prefect_database(env, log)
             say(f"radar run: {pages:,} new pages ...")
             result["pass"] = one_pass("new pages")
             say("radar run again: nothing new ...")
@@ -249,6 +264,7 @@ def print_report(r: dict, out: TextIO) -> None:
     lines = [
         f"pipeline benchmark: {r['pages']:,} pages (~{r.get('average_page_kb', 0)} KB each), {r['feeds']} feeds on "
         f"{r['hosts']} hosts, workers {r['workers'] or 'default'}, {r['cpus']} CPUs",
+        f"  Prefect's database, created once (not in the figures below) {r.get('prefect_database_setup_seconds', 0):.1f} s",
         f"  radar run, {r['pages']:,} new pages   {p['seconds']:>8.1f} s   CPU {p['cpu_seconds']:.1f} s   "
         f"peak RSS {p['peak_rss_mb']:,.0f} MB ({p['processes_at_peak']} processes)   load {p['load_average_before']}",
         "    peak RSS by process (MB): " + ", ".join(f"{k} {v:,.0f}" for k, v in p.get("peak_rss_mb_by_process", {}).items()),

@@ -25,6 +25,8 @@ def test_bench_pipeline_json_at_small_n():
     assert (report["pages"], report["feeds"], report["workers"]) == (PAGES, FEEDS, 1)
     assert 60 <= report["average_page_kb"] <= 110          # pages in realistic chrome, ~80 KB
 
+    assert report["prefect_database_setup_seconds"] > 0     # made once, before the timed passes
+
     first = report["pass"]
     assert first["returncode"] == 0
     assert first["page_requests"] == PAGES                 # each page fetched once
