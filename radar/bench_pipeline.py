@@ -33,11 +33,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import TextIO
 
+from radar.peak_memory import TreeMemory
 from radar.synthetic_news import SiteServer, SyntheticSites, page_file as _page_file
 
 
@@ -46,77 +46,6 @@ def _load_average() -> list[float]:
         return [round(x, 2) for x in os.getloadavg()]
     except OSError:
         return []
-
-
-class TreeMemory:
-    """Peak resident memory of a process and all its descendants, sampled in a thread."""
-
-    def __init__(self, pid: int, interval: float = 0.2):
-        import psutil
-        self._psutil = psutil
-        self.root = psutil.Process(pid)
-        self.interval = interval
-        self.peak = 0
-        self.peak_processes = 0
-        self.peak_by_role: dict[str, int] = {}      # the most each kind of process held at any one sample
-        self._cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds at its latest sample)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> "TreeMemory":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def sample(self) -> int:
-        total, n = 0, 0
-        try:
-            procs = [self.root, *self.root.children(recursive=True)]
-        except self._psutil.Error:
-            return 0
-        roles: dict[str, int] = {}
-        for p in procs:
-            try:
-                rss = p.memory_info().rss
-                role = self._role(p)
-                times = p.cpu_times()
-            except self._psutil.Error:
-                continue
-            self._cpu[p.pid] = (role, times.user + times.system)
-            total += rss
-            n += 1
-            roles[role] = roles.get(role, 0) + rss
-        for role, rss in roles.items():
-            self.peak_by_role[role] = max(self.peak_by_role.get(role, 0), rss)
-        if total > self.peak:
-            self.peak, self.peak_processes = total, n
-        return total
-
-    @property
-    def cpu_by_role(self) -> dict[str, float]:
-        """CPU seconds each kind of process used, as last sampled (a process's last interval is missed)."""
-        out: dict[str, float] = {}
-        for role, seconds in self._cpu.values():
-            out[role] = out.get(role, 0.0) + seconds
-        return out
-
-    def _role(self, p) -> str:
-        if p.pid == self.root.pid:
-            return "flow"
-        cmd = " ".join(p.cmdline())
-        if "uvicorn" in cmd or "prefect.server" in cmd:
-            return "prefect_server"
-        if "spawn_main" in cmd:
-            return "dask_processes"     # workers and their nannies
-        return "other"
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            self._stop.wait(self.interval)
 
 
 def _children_cpu() -> float:

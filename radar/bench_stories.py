@@ -25,6 +25,7 @@ from typing import TextIO
 
 from extractors import similarity
 from extractors.models import KST, AllianceEvent, Article, FeedEntry, FeedFetch, OrgRef, PageRecord, Relevance
+from radar.peak_memory import TreeMemory
 from warehouse.clustering import DEFAULT_PARAMS, StoryDoc, StoryParams, cluster, pairwise_scores
 
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "stories"
@@ -455,37 +456,6 @@ def new_articles(corpus: ScaleCorpus, n: int, first_day: date, recent: list[dict
     return pages, follow
 
 
-class _PeakRss:
-    """Peak resident memory of this process while a block runs (sampled every 50 ms in a thread)."""
-
-    def __init__(self):
-        import threading
-
-        import psutil
-        self._proc, self.peak = psutil.Process(), 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while True:
-            self.peak = max(self.peak, self._proc.memory_info().rss)
-            if self._stop.wait(0.05):
-                return
-
-    def __enter__(self) -> "_PeakRss":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self._proc.memory_info().rss)
-
-    @property
-    def mb(self) -> float:
-        return round(self.peak / 2**20, 1)
-
-
 def bench_archive(archive: int = 100_000, new: int = 1_000, out: TextIO | None = None, *, as_json: bool = False,
                   seed: int = 11, workdir: str | Path | None = None, repeat: int = 3) -> dict:
     """Load the same ``new`` alliance articles into an empty warehouse and into one holding ``archive`` stored
@@ -500,7 +470,7 @@ def bench_archive(archive: int = 100_000, new: int = 1_000, out: TextIO | None =
     with tempfile.TemporaryDirectory(prefix="radar-bench-stories-", dir=workdir) as tmp:
         say(f"building an archive of {archive:,} stored alliance articles ...")
         t0 = time.perf_counter()
-        with _PeakRss() as mem:
+        with TreeMemory(interval=0.05) as mem:
             built = build_archive(Path(tmp) / "archive.duckdb", corpus, archive, end)
         res["archive_build"] = {"seconds": round(time.perf_counter() - t0, 2), "insert_seconds": built["insert_seconds"],
                                 "stories": built["stories"], "days": built["days"], "peak_rss_mb": mem.mb,
@@ -520,7 +490,7 @@ def bench_archive(archive: int = 100_000, new: int = 1_000, out: TextIO | None =
                 say(f"loading {new:,} new articles into the {label} warehouse ({r + 1}/{repeat}) ...")
                 load_average = round(os.getloadavg()[0], 2)
                 t1, c1 = time.perf_counter(), time.process_time()
-                with _PeakRss() as mem:
+                with TreeMemory(interval=0.05) as mem:
                     counts = wh.load(f"bench-{label}", [], pages, ["log"])
                 seconds, cpu = time.perf_counter() - t1, time.process_time() - c1
                 _, rows = wh.query("SELECT count(*) FILTER (WHERE s.run_id = 'archive') FROM story_articles sa "
