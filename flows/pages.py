@@ -342,7 +342,7 @@ def process_pages(config: Config, warehouse, run_id: str, items: list[Item], cha
     t0 = time.monotonic()
     timings = {"extract_cpu": 0.0, "extract_wall": 0.0, "load": 0.0, "cluster_start": 0.0}
     logger.info("%d pages in %d batches of %d; extract and score: %s%s", len(items), n_batches, size,
-                describe(config.execution, n_workers), f" ({fewer_because})" if fewer_because else "")
+                describe(config.execution, n_workers), f"; {fewer_because}" if fewer_because else "")
     fetcher.start()
     loader = _Loader(warehouse, staging, run_id, channels, stage, len(items), logger).start()
     fetch_error: BaseException | None = None
