@@ -164,14 +164,22 @@ class SyntheticSites:
 
     def page_bytes(self, i: int, port: int = 80) -> bytes:
         info = self.info(i)
-        rnd = self._rnd("body", i)
+        paragraphs, rnd = self._body(i)
         base = f"http://{self.host_address(info.host)}:{port}"
-        if info.is_alliance:
-            paragraphs = self._alliance_body(self._story(info.story), rnd)
-        else:
-            paragraphs = self._plain_body(i, rnd)
         page = _render(info, paragraphs, base, rnd, self)
         return page.encode(info.charset, errors="xmlcharrefreplace")
+
+    def paragraphs(self, i: int) -> list[str]:
+        """The article text page ``i`` carries, paragraph by paragraph: what an extractor should return."""
+        return self._body(i)[0]
+
+    def _body(self, i: int) -> tuple[list[str], random.Random]:
+        """Page ``i``'s paragraphs, and its random stream at the point where the page chrome is drawn."""
+        info = self.info(i)
+        rnd = self._rnd("body", i)
+        if info.is_alliance:
+            return self._alliance_body(self._story(info.story), rnd), rnd
+        return self._plain_body(i, rnd), rnd
 
     def content_type(self, i: int) -> str:
         return f"text/html; charset={self.info(i).charset}"
