@@ -9,6 +9,10 @@ A sketch is a datasketch ``MinHash`` (affine32 scheme, 128 permutations) of the 
 character k-shingles. Sketches are persisted by the warehouse as ``UINTEGER[128]``; the
 ``SKETCH_VERSION`` string records every parameter that changes the values, so stored sketches
 made with other parameters are recomputed instead of being compared with new ones.
+
+``sketch`` computes those values with numpy alone, bit for bit what datasketch's MinHash gives (a test
+holds the two together): importing datasketch costs seconds of CPU (it pulls in scipy), and every worker
+process that scores pages makes sketches, while only the loader, which builds the LSH index, needs it.
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ SKETCH_VERSION = f"char{SHINGLE_K}-mh{NUM_PERM}-{SCHEME}-s{SEED}-crc32-v1"
 # Everything that is not a letter or a digit (any script) goes: spaces, punctuation, symbols.
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _PERMUTATIONS = None  # cached permutation parameters (creating them costs ~0.1 ms per MinHash)
+_EMPTY = np.iinfo(np.uint32).max
 
 
 def normalize_text(text: str | None) -> str:
@@ -57,38 +62,44 @@ def _crc32(b: bytes) -> int:
     return zlib.crc32(b)
 
 
-def _new_minhash() -> MinHash:
-    from datasketch import MinHash
+def _permutations() -> np.ndarray:
+    """datasketch's affine32 permutation parameters for SEED: odd multipliers ``a`` and offsets ``b``
+    (uint32, shape (2, NUM_PERM)), drawn as its ``MinHash._init_permutations`` draws them."""
     global _PERMUTATIONS
     if _PERMUTATIONS is None:
-        _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=_crc32).permutations
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=_crc32, permutations=_PERMUTATIONS)
+        gen = np.random.RandomState(SEED)
+        a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+        _PERMUTATIONS = np.array([a, b])
+    return _PERMUTATIONS
 
 
-def minhash(text: str | None) -> MinHash:
-    """MinHash of the text's character shingles (an empty text gives an empty sketch)."""
-    m = _new_minhash()
-    sh = shingles(text)
-    if sh:
-        m.update_batch([s.encode("utf-8") for s in sh])
-    return m
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finalizer (uint32 arithmetic wraps, as intended)."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
 
 
 def sketch(text: str | None) -> np.ndarray:
-    """The MinHash values as a uint32 array of length NUM_PERM (what the warehouse stores)."""
-    return minhash(text).hashvalues.astype(np.uint32, copy=True)
+    """The MinHash values of the text's character shingles as a uint32 array of length NUM_PERM (what the
+    warehouse stores; an empty text gives the empty sketch, every value at its maximum)."""
+    values = np.full(NUM_PERM, _EMPTY, dtype=np.uint32)
+    sh = shingles(text)
+    if sh:
+        a, b = _permutations()
+        hv = np.fromiter((_crc32(s.encode("utf-8")) for s in sh), dtype=np.uint32, count=len(sh)).reshape(-1, 1)
+        values = np.minimum(values, (_fmix32(hv) * a + b).min(axis=0))
+    return values
 
 
 def from_sketch(values: Iterable[int] | np.ndarray) -> MinHash:
     """Rebuild a datasketch MinHash from stored values (for LSH queries)."""
     from datasketch import MinHash
     arr = np.asarray(values, dtype=np.uint32)
-    if _PERMUTATIONS is None:
-        _new_minhash()
-    return MinHash(seed=SEED, scheme=SCHEME, hashfunc=_crc32, hashvalues=arr, permutations=_PERMUTATIONS)
-
-
-_EMPTY = np.iinfo(np.uint32).max
+    return MinHash(seed=SEED, scheme=SCHEME, hashfunc=_crc32, hashvalues=arr, permutations=_permutations())
 
 
 def is_empty_sketch(values: np.ndarray) -> bool:

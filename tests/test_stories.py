@@ -52,6 +52,28 @@ def test_sketches_are_stable_across_processes():
     assert out.strip() == str([int(x) for x in similarity.sketch("네이버와 삼성전자가 협약")[:4]])
 
 
+def test_sketches_are_datasketchs_minhash_values_bit_for_bit():
+    # stored sketches (UINTEGER[128]) are read back into datasketch's LSH: the numpy path must give its values
+    from datasketch import MinHash
+    texts = ["", "가", "삼성전자와 네이버가 AI반도체 동맹을 맺었다!", "KT·LG유플러스 'AI 원팀' 합류 " * 40] + \
+        [ITEMS[k]["title"] + "\n" + ITEMS[k]["body"] for k in list(ITEMS)[:10]]
+    for text in texts:
+        reference = MinHash(num_perm=similarity.NUM_PERM, seed=similarity.SEED, scheme=similarity.SCHEME,
+                            hashfunc=similarity._crc32)
+        shingles = similarity.shingles(text)
+        if shingles:
+            reference.update_batch([s.encode("utf-8") for s in shingles])
+        assert similarity.sketch(text).tolist() == reference.hashvalues.astype(np.uint32).tolist()
+
+
+def test_making_a_sketch_leaves_datasketch_unimported():
+    # every worker process makes sketches; datasketch (and scipy under it) costs seconds of CPU to import
+    code = ("import sys; from extractors.similarity import sketch; sketch('네이버와 삼성전자가 협약'); "
+            "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_minhash_estimate_tracks_exact_jaccard():
     for a, b in [("e01-yna", "e01-copy"), ("e02-yna", "e02-mk"), ("e03-yna", "d01-naver-samsung-later")]:
         ta = ITEMS[a]["title"] + "\n" + ITEMS[a]["body"]
