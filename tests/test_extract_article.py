@@ -233,6 +233,18 @@ def test_body_split_across_sibling_containers_is_recovered_whole():
     assert "관련기사" not in art.body and "광고 배너" not in art.body
 
 
+def test_a_breaking_news_ticker_in_the_header_stays_out_of_the_body():
+    # the ticker's headlines are paragraph-length lines outside the article container; the body is the
+    # article's six paragraphs, in order, and nothing else
+    art = extract("header_ticker.html", url="https://www.badatgil.example/news/2001")
+    paragraphs = art.body.split("\n\n")
+    assert paragraphs[0].startswith("남해안 양식장의 바닷물 온도가") and paragraphs[-1].endswith("고 말했다.")
+    assert len(paragraphs) == 6
+    for headline in ("물류 로봇 공동 개발", "머드축제", "AI 해양 연합", "연승 행진", "야간 개관", "영업이익 18%", "속보"):
+        assert headline not in art.body
+    assert art.title == "남해안 양식장 수온 올라…어민들 조기 출하 서두른다" and art.outlet == "바닷길신문"
+
+
 def test_the_same_page_twice_in_one_process_gives_the_same_body():
     """trafilatura's process-wide dedup cache must not eat paragraphs on a second extraction
     (re-extraction in `radar reprocess`, or syndicated copies in one pass)."""
