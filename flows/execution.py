@@ -35,9 +35,10 @@ def workers_for_pass(settings: ExecutionSettings, workers: int | None, pages: in
     batches; and when nobody asked for a number (``workers = 0``, no ``--workers``), a pass of fewer than
     ``local_cluster_min_pages`` pages is scored in-process. Each LocalCluster worker imports Prefect and
     the extractors and loads Kiwi and the models (~35 s of CPU for two workers and their nannies, measured
-    at 200 pages), which costs more than the second core saves on a small pass. `radar bench pipeline --workers 1|2` on 2 cores, page stage in-process vs two workers:
-    300 pages 24.2 vs 31.4 s, 700 pages 37.6 vs 46.6 s, 1,500 pages 86.3 vs 72.4 s (even near 1,000);
-    in-process also holds half the memory (1.2 vs 2.4 GB)."""
+    at 200 pages), which costs more than the second core saves on a small pass. Page stage in-process vs
+    two workers (`radar bench pipeline --workers 1|2`, 2 cores): 300 pages 24.2 vs 31.4 s, 700 pages 37.6
+    vs 46.6 s, 1,500 pages 86.3 vs 72.4 s (even near 1,000); in-process also holds half the memory
+    (1.2 vs 2.4 GB)."""
     n = worker_count(settings, workers)
     if settings.dask_address or n == 1:
         return n, ""
