@@ -127,7 +127,9 @@ class PoliteFetcher:
         self.user_agent = user_agent_for(self.settings)
         self.stats: Counter[str] = Counter()
         self.request_log: list[tuple[float, str]] = []     # (monotonic start, url) of every HTTP request sent
-        self._client: httpx.AsyncClient | None = None
+        self._open = False
+        self._ssl: Any = None                               # one TLS context, shared by every host's pool
+        self._clients: dict[str, httpx.AsyncClient] = {}    # "host:port" -> that host's connection pool
         self._global = asyncio.Semaphore(max(1, self.settings.total_concurrency))
         self._hosts: dict[str, _Host] = {}
         self._robots: dict[str, Protego | bool] = {}       # origin -> parser | True (allow all) | False (disallow)
@@ -140,26 +142,40 @@ class PoliteFetcher:
     # --- lifecycle ---------------------------------------------------------------------------------
 
     async def __aenter__(self) -> "PoliteFetcher":
-        s = self.settings
-        self._client = httpx.AsyncClient(
-            follow_redirects=False,
-            timeout=httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout,
-                                  write=s.read_timeout, pool=s.total_timeout),
-            limits=httpx.Limits(max_connections=max(1, s.total_concurrency),
-                                max_keepalive_connections=max(1, s.total_concurrency)),
-            headers={"User-Agent": self.user_agent,
-                     "Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"},
-            trust_env=False,
-        )
+        self._ssl = httpx.create_ssl_context(trust_env=False)
+        self._open = True
         return self
 
     async def __aexit__(self, *exc) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        self._open = False
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    def _client_for(self, url: httpx.URL) -> httpx.AsyncClient:
+        """The host's own connection pool, sized to its concurrency. One pool for every host made a full
+        pool (total_concurrency) close another host's idle connection to open one for the next request:
+        3,000 new connections for 4,000 pages on 8 hosts, and a scan of every connection in the pool on
+        each request (py-spy: ~40% of the fetching CPU). The host and global semaphores still bound the
+        requests; a pool per host only keeps each host's connections alive for its next request."""
+        key = _host_key(url)
+        client = self._clients.get(key)
+        if client is None:
+            s = self.settings
+            n = max(1, s.per_host_concurrency)
+            client = self._clients[key] = httpx.AsyncClient(
+                follow_redirects=False, verify=self._ssl,
+                timeout=httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout,
+                                      write=s.read_timeout, pool=s.total_timeout),
+                limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+                headers={"User-Agent": self.user_agent,
+                         "Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"},
+                trust_env=False,
+            )
+        return client
 
     # --- public API --------------------------------------------------------------------------------
 
@@ -169,7 +185,7 @@ class PoliteFetcher:
         """GET ``url`` politely. Never raises for network faults (see module doc for error reasons).
 
         ``check_robots=False`` is for authorised API calls (e.g. the Naver search API with keys)."""
-        if self._client is None:
+        if not self._open:
             raise RuntimeError("PoliteFetcher must be used as 'async with PoliteFetcher(...) as f'")
         start = time.monotonic()
         limit = max_bytes if max_bytes is not None else self.settings.max_page_bytes
@@ -289,8 +305,7 @@ class PoliteFetcher:
 
     async def _stream(self, resp: FetchResponse, url: httpx.URL, headers: dict[str, str],
                       limit: int) -> tuple[int | None, str | None]:
-        assert self._client is not None
-        async with self._client.stream("GET", url, headers=headers) as r:
+        async with self._client_for(url).stream("GET", url, headers=headers) as r:
             resp.http_status = r.status_code
             resp.final_url = str(url)
             resp.content_type = r.headers.get("content-type")

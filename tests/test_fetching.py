@@ -127,6 +127,34 @@ def test_per_host_concurrency_bound_and_hosts_independent(srv):
     assert 0.55 <= took < 1.5             # 4 per host at 2 at a time = 2 rounds of 0.3 s, hosts in parallel
 
 
+def test_each_host_keeps_its_connections_when_hosts_outnumber_the_global_bound():
+    """Four sites, two requests at a time in all: each site's pages still go over its own kept-alive
+    connections (one shared pool of two closed one site's connection to open another's, per request)."""
+    servers = [LocalServer(f"127.0.0.{i}") for i in range(2, 6)]
+    peers: dict[int, set] = {}
+    for n, s in enumerate(servers):
+        peers[n] = set()
+
+        def page(req, _seen=peers[n]):
+            _seen.add(req.client_address)        # (address, port): one per TCP connection
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, "<p>기사</p>".encode()
+        s.route("/robots.txt", status=404, body="")
+        s.route("/news", page)
+    for s in servers:
+        s.__enter__()
+    try:
+        settings = replace(BASE, per_host_concurrency=1, total_concurrency=2,
+                           allow_private_hosts=tuple(f"{s.host}:{s.port}" for s in servers))
+        urls = [s.url(f"/news?id={k}") for k in range(6) for s in servers]    # the sites interleaved
+        responses, fetcher = run(fetch_all(settings, *urls))
+    finally:
+        for s in servers:
+            s.__exit__(None, None, None)
+    assert [r.error for r in responses] == [None] * len(urls)
+    assert fetcher.stats["requests"] == len(urls) + len(servers)         # the pages and one robots.txt each
+    assert {n: len(p) for n, p in peers.items()} == {n: 1 for n in peers}
+
+
 def test_size_cap_stops_an_endless_chunked_stream(srv):
     def endless(req):
         req.send_response(200)
