@@ -247,7 +247,14 @@ class _Loader:
     130 s stage while batches waited to be submitted). Shards are committed in batch order, each in ONE
     short transaction, and deleted after the commit; one shard per transaction keeps the warehouse a pass
     builds the same however fast the workers are (story assignment depends on what one load sees). A
-    locked file (DatabaseBusy) stops the loads; the shards wait in the staging area for the next pass."""
+    locked file (DatabaseBusy) stops the loads; the shards wait in the staging area for the next pass.
+
+    Between loads the loader keeps the file open (``Warehouse.hold_open``) for up to ``HOLD_SECONDS``, so
+    that a commit does not pay a checkpoint on every batch; then it lets the file go and does not take it
+    again for ``READER_GAP_SECONDS`` (one batch may still load in that gap, in its own transaction as
+    before): a reader elsewhere (``radar query``, a notebook), retrying every second at most, gets in."""
+    HOLD_SECONDS = 10.0
+    READER_GAP_SECONDS = 1.5
 
     def __init__(self, warehouse, staging: Staging, run_id: str, channels: list[str], stage: str, total: int,
                  logger: logging.Logger):
@@ -261,6 +268,9 @@ class _Loader:
         self.error: BaseException | None = None
         self._queue: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="radar-loader", daemon=True)
+        self._held = None                # Warehouse.hold_open() while the loader keeps the file open
+        self._let_go_at = float("-inf")
+        self.holds = 0
 
     def start(self) -> "_Loader":
         self._thread.start()
@@ -275,6 +285,12 @@ class _Loader:
         self._thread.join()
 
     def _run(self) -> None:
+        try:
+            self._run_loads()
+        finally:
+            self._let_go()
+
+    def _run_loads(self) -> None:
         _preload_story_index()      # seconds of imports, paid while the first batches are still being scored
         ready: dict[int, BatchResult | None] = {}
         next_seq = loaded_pages = 0
@@ -307,9 +323,33 @@ class _Loader:
             return
         self.staging.delete(result.shard)
         _add(self.counts, {k: v for k, v in batch_counts.items() if k not in ("pages_failed",)})
+        self._hold_or_let_go()
         self.seconds += time.monotonic() - t0
         self.transactions += 1
         self.transaction_seconds.append(round(time.monotonic() - t0, 2))
+
+    def _hold_or_let_go(self) -> None:
+        """After a committed load: keep the file open for the next one, or let it go for a while."""
+        from warehouse import WarehouseError
+        now = time.monotonic()
+        if self._held is not None:
+            if now - self._held.since >= self.HOLD_SECONDS:
+                self._let_go()
+        elif now - self._let_go_at >= self.READER_GAP_SECONDS:
+            try:
+                self._held = self.warehouse.hold_open()     # one try: a reader that just got in keeps it
+                self.holds += 1
+            except WarehouseError:
+                pass
+
+    def _let_go(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            try:
+                held.close()        # the checkpoint: what it has not written stays in the WAL, replayed on open
+            except Exception as exc:
+                self.logger.warning("closing the warehouse after the loads: %s", exc)
+            self._let_go_at = time.monotonic()
 
 
 def _preload_story_index() -> None:

@@ -1,6 +1,7 @@
 """Analysts read the DuckDB file while the radar writes it: readers share the file, wait briefly for a
-write transaction, always see a committed state, and the radar never keeps the file open between calls.
-Real separate processes; see tests/test_file_held_by_another_process.py for the writer's side."""
+write transaction, always see a committed state, and the radar keeps the file open between calls only
+while a pass loads its batches, for seconds at a time. Real separate processes; see
+tests/test_file_held_by_another_process.py for the writer's side."""
 from __future__ import annotations
 
 import json
@@ -62,6 +63,87 @@ def test_reader_process_queries_between_loads(wh, tmp_path):
     seen = [r["n"] for r in rows]
     assert {0, 50, 100, 150, 200} <= set(seen), seen                 # a read between every pair of loads
     assert seen == sorted(seen)
+
+
+def test_reader_gets_in_while_a_pass_loader_keeps_the_file_open_between_batches(wh, tmp_path, monkeypatch):
+    """The pass's loader keeps the file open between its batches (no checkpoint per batch), but for
+    HOLD_SECONDS at most: a reader process polling the whole time gets every answer, never waits much
+    longer than that, and sees the count grow batch by batch."""
+    import logging
+
+    from flows.pages import BatchResult, _Loader
+    from flows.staging import Staging
+    from warehouse.rows import page_rows
+    from warehouse.shards import to_table
+
+    monkeypatch.setattr(_Loader, "HOLD_SECONDS", 1.0)        # the real loader, on a shorter clock
+    monkeypatch.setattr(_Loader, "READER_GAP_SECONDS", 1.5)
+    wh.start_run("run-l", "monitor", {})
+    staging = Staging(str(tmp_path / "staging"))
+    folder = staging.run_folder("run-l")
+    log, stop = tmp_path / "reader.jsonl", tmp_path / "stop"
+    code = textwrap.dedent(f"""
+        import json, time, pathlib
+        from settings import WarehouseSettings
+        from warehouse import Warehouse
+        wh = Warehouse({str(wh.path)!r}, WarehouseSettings(lock_wait_seconds=30))
+        out = open({str(log)!r}, "a")
+        stop = pathlib.Path({str(stop)!r})
+        while not stop.exists():
+            t = time.monotonic()
+            try:
+                n = wh.query("SELECT count(*) FROM articles")[1][0][0]
+                out.write(json.dumps({{"n": n, "waited": time.monotonic() - t}}) + "\\n")
+            except Exception as exc:
+                out.write(json.dumps({{"error": str(exc)}}) + "\\n")
+            out.flush()
+            time.sleep(0.05)
+    """)
+    reader = subprocess.Popen([sys.executable, "-c", code], env=child_env(), stderr=subprocess.PIPE, text=True)
+    loader = None
+    try:
+        deadline = time.monotonic() + 60
+        while not (log.exists() and log.read_text().strip()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        loader = _Loader(wh, staging, "run-l", [], "pages", 300, logging.getLogger("test")).start()
+        for k in range(12):
+            shard = staging.shard_path(folder, k)
+            staging.write(shard, to_table(page_rows(pages(k * 25, 25), "run-l", log=True, raw=True)))
+            loader.put(k, BatchResult(seq=k, shard=shard, pages=25))
+            time.sleep(0.4)
+        loader.close()
+    finally:
+        stop.touch()
+        reader.wait(timeout=30)
+    assert loader.error is None and loader.busy is None and loader.transactions == 12
+    assert loader.holds >= 2                     # it kept the file open, and let it go and took it again
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert not [r for r in rows if "error" in r], rows
+    seen = [r["n"] for r in rows]
+    assert seen == sorted(seen) and seen[-1] == 300
+    assert len(set(seen)) >= 5, seen             # it read between batches while the loads went on
+    assert max(r["waited"] for r in rows) < 1.0 + 3.0, rows     # a hold, a load and a retry at most
+    assert wh.query("SELECT count(*) FROM articles")[1] == [(300,)]
+
+
+def test_a_held_file_serves_this_process_and_is_free_once_let_go(wh):
+    """Held open (a pass's loader), the file takes this process's writes and reads (its read-only blocks
+    share the open database), other processes wait; let go, it is theirs, everything checkpointed."""
+    held = wh.hold_open()
+    try:
+        assert wh.load("run", [], pages(0, 3), [])["articles_new"] == 3
+        assert wh.query("SELECT count(*) FROM articles")[1] == [(3,)]
+        code = (f"from warehouse import Warehouse, DatabaseBusy; from settings import WarehouseSettings\n"
+                f"try:\n    Warehouse({str(wh.path)!r}, WarehouseSettings(lock_wait_seconds=0.5)).query('SELECT 1')\n"
+                f"except DatabaseBusy as exc:\n    print('busy', exc)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=child_env())
+        assert out.stdout.startswith("busy"), out.stdout + out.stderr
+    finally:
+        held.close()
+    assert not wh.path.with_name(wh.path.name + ".wal").exists()
+    code = f"import duckdb; print(duckdb.connect({str(wh.path)!r}, read_only=True).execute('SELECT count(*) FROM articles').fetchone()[0])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=child_env())
+    assert out.stdout.strip() == "3", out.stderr
 
 
 def test_readers_share_but_wait_for_a_writer(wh):

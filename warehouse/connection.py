@@ -4,6 +4,8 @@ DuckDB allows one read-write process OR any number of read-only processes per fi
 connection locks the file while it is open. So:
 
 * every ``reading`` / ``transaction`` block opens its own connection and closes it at the end;
+* except while a pass's loader holds the file open (``HeldOpen``, a few seconds at a time): then this
+  process's blocks share that open database, and a commit no longer pays the checkpoint of a last close;
 * a busy file is retried with exponential backoff for ``wait_seconds``, then ``DatabaseBusy`` names
   the process that holds it (DuckDB's lock error carries its PID);
 * a file that is not ours (another database, SQLite, empty, corrupted) or is newer than this code is
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +44,51 @@ def _holder_description(pid: int | None, prog: str | None) -> str:
     return desc
 
 
+# files this process holds open read-write (HeldOpen): DuckDB shares one database per file in a process,
+# so its read-only blocks must open read-write too ("already open with a different configuration")
+_held: dict[str, int] = {}
+_held_lock = threading.Lock()
+
+
+def _key(path: Path) -> str:
+    return os.path.realpath(path)
+
+
+class HeldOpen:
+    """The file kept open read-write in this process, so that the write transactions in between share
+    one open database. DuckDB checkpoints a file (writes its WAL into the tables) when the last connection
+    to it closes: a loader that opens and closes the file per batch paid that checkpoint on every batch,
+    about half of its load time (13.7 of 27.8 s for 40 batches of 100 pages; held open, 14.6 s in all).
+    The file stays locked against other processes while held: hold it for seconds, not for a whole pass.
+    ``wait_seconds`` = 0 tries once (DatabaseBusy if another process has it)."""
+
+    def __init__(self, path: Path, wait_seconds: float = 0.0):
+        self.path = Path(path)
+        self.since = time.monotonic()
+        self._con: duckdb.DuckDBPyConnection | None = connect(self.path, read_only=False,
+                                                              wait_seconds=wait_seconds)
+        with _held_lock:
+            _held[_key(self.path)] = _held.get(_key(self.path), 0) + 1
+
+    def close(self) -> None:
+        """Let the file go (the checkpoint happens here, once, unless another block still has it open)."""
+        if self._con is None:
+            return
+        key = _key(self.path)
+        with _held_lock:
+            _held[key] -= 1
+            if not _held[key]:
+                del _held[key]
+        con, self._con = self._con, None
+        con.close()
+
+    def __enter__(self) -> "HeldOpen":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def _is_lock_error(msg: str) -> bool:
     return "Could not set lock" in msg or "Conflicting lock" in msg
 
@@ -64,7 +112,12 @@ def _check_magic(path: Path) -> None:
 
 def connect(path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     """Open the file, retrying while another process holds a conflicting lock."""
-    _check_magic(path)
+    if _held and _key(path) in _held:
+        # held open read-write by this process (HeldOpen): share that database, checked when it was opened.
+        # Not _check_magic: closing any descriptor of the file drops this process's POSIX lock on it
+        read_only = False
+    else:
+        _check_magic(path)
     start = time.monotonic()
     delay = 0.05
     while True:

@@ -81,6 +81,11 @@ class Warehouse:
         if journal:
             self.journal.forget(journal)
 
+    def hold_open(self, wait_seconds: float = 0.0) -> connection.HeldOpen:
+        """Keep the file open in this process across the next write transactions (``HeldOpen``); the
+        caller closes it. DatabaseBusy if another process has the file after ``wait_seconds``."""
+        return connection.HeldOpen(self.path, wait_seconds)
+
     # -- schema ---------------------------------------------------------------------------------
 
     def migrate(self) -> int:
