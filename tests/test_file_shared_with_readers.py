@@ -24,11 +24,9 @@ def wh(tmp_path):
     return w
 
 
-def test_reader_process_queries_between_loads(wh, tmp_path):
-    """A separate reader process polls the file the whole time the 'flow' loads four batches:
-    it gets answers between loads (it is never locked out for long) and sees the count grow."""
-    log = tmp_path / "reader.jsonl"
-    stop = tmp_path / "stop"
+def _polling_reader(wh, log, stop) -> subprocess.Popen:
+    """A separate process that counts the articles every 50 ms until ``stop`` exists, logging each answer
+    (and how long it waited for the file) or error to ``log`` as JSON lines."""
     code = textwrap.dedent(f"""
         import json, time, pathlib
         from settings import WarehouseSettings
@@ -46,7 +44,15 @@ def test_reader_process_queries_between_loads(wh, tmp_path):
             out.flush()
             time.sleep(0.05)
     """)
-    reader = subprocess.Popen([sys.executable, "-c", code], env=child_env(), stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-c", code], env=child_env(), stderr=subprocess.PIPE, text=True)
+
+
+def test_reader_process_queries_between_loads(wh, tmp_path):
+    """A separate reader process polls the file the whole time the 'flow' loads four batches:
+    it gets answers between loads (it is never locked out for long) and sees the count grow."""
+    log = tmp_path / "reader.jsonl"
+    stop = tmp_path / "stop"
+    reader = _polling_reader(wh, log, stop)
     try:
         deadline = time.monotonic() + 60          # wait until the reader has read the empty file
         while not (log.exists() and log.read_text().strip()) and time.monotonic() < deadline:
@@ -82,24 +88,7 @@ def test_reader_gets_in_while_a_pass_loader_keeps_the_file_open_between_batches(
     staging = Staging(str(tmp_path / "staging"))
     folder = staging.run_folder("run-l")
     log, stop = tmp_path / "reader.jsonl", tmp_path / "stop"
-    code = textwrap.dedent(f"""
-        import json, time, pathlib
-        from settings import WarehouseSettings
-        from warehouse import Warehouse
-        wh = Warehouse({str(wh.path)!r}, WarehouseSettings(lock_wait_seconds=30))
-        out = open({str(log)!r}, "a")
-        stop = pathlib.Path({str(stop)!r})
-        while not stop.exists():
-            t = time.monotonic()
-            try:
-                n = wh.query("SELECT count(*) FROM articles")[1][0][0]
-                out.write(json.dumps({{"n": n, "waited": time.monotonic() - t}}) + "\\n")
-            except Exception as exc:
-                out.write(json.dumps({{"error": str(exc)}}) + "\\n")
-            out.flush()
-            time.sleep(0.05)
-    """)
-    reader = subprocess.Popen([sys.executable, "-c", code], env=child_env(), stderr=subprocess.PIPE, text=True)
+    reader = _polling_reader(wh, log, stop)
     loader = None
     try:
         deadline = time.monotonic() + 60
