@@ -180,6 +180,52 @@ def test_clustering_cost_is_bounded_by_the_window(wh):
     assert c["stories_window"] == 0 and c["stories_new"] == 1
 
 
+def _load_in_batches(path, change: str, *, held: bool) -> tuple[dict, int]:
+    """The story fixture in batches of three (not in publication order), but for one follower; then the
+    change — its story's lead stops being alliance news ("leaving") or comes back as another article,
+    with other parties and other text ("edited") — and then the follower. With ``held`` the file stays
+    open across the loads, and each reuses the story index the last one left: unless that index
+    forgets the change, the follower starts its own story, as without it."""
+    lead, follower = {"leaving": ("e08-yna", "e08-bloter"), "edited": ("e07-yna", "e07-dt")}[change]
+    items = [it for _, it in sorted(ITEMS.items()) if it["id"] != follower]
+    if change == "leaving":
+        changed = pages_of(lead)[0]
+        changed.relevance.is_alliance = False
+    else:
+        other = ITEMS["d04-hynix-symposium"]
+        changed = story_pages([{**ITEMS[lead], "body": other["body"], "orgs": other["orgs"]}])[0]
+    loads = [story_pages(items[i:i + 3]) for i in range(0, len(items), 3)] + [[changed], pages_of(follower)]
+    wh = Warehouse(path)
+    wh.migrate()
+    block = wh.hold_open() if held else None
+    read = 0
+    try:
+        for n, pages in enumerate(loads):
+            read += wh.load(f"run-{n}", [], pages, ["log"]).get("stories_window_read", 0)
+    finally:
+        if block is not None:
+            block.close()
+    tables = {
+        "story_articles": "SELECT a.url, sa.story_id, sa.similarity, sa.reason FROM story_articles sa "
+                          "JOIN articles a USING (article_id) ORDER BY ALL",
+        "stories": "SELECT story_id, lead_article_id, first_published_at, alliance, event FROM stories ORDER BY ALL",
+        "alerts": "SELECT story_id, status FROM alerts ORDER BY ALL"}
+    return {name: wh.query(sql)[1] for name, sql in tables.items()}, read
+
+
+@pytest.mark.parametrize("change", ["leaving", "edited"])
+def test_loads_into_a_held_file_reuse_the_story_index_and_assign_the_same_stories(tmp_path, change):
+    plain, read_plain = _load_in_batches(tmp_path / "plain.duckdb", change, held=False)
+    kept, read_kept = _load_in_batches(tmp_path / "held.duckdb", change, held=True)
+    assert kept == plain
+    follower = {"leaving": "e08-bloter", "edited": "e07-dt"}[change]
+    assert [reason for url, _, _, reason in plain["story_articles"] if url.endswith(follower)] == ["lead"]
+    if change == "leaving":
+        assert "cancelled" in {status for _, status in plain["alerts"]}   # the story of the lead that left
+    # the held loads read only the days their window adds (the index was rebuilt after the change)
+    assert read_kept < read_plain
+
+
 def test_article_leaving_alliance_leaves_its_story(wh):
     wh.load("r1", [], pages_of("e07-yna"), ["log"])
     p = pages_of("e07-yna")[0]

@@ -46,7 +46,7 @@ def _holder_description(pid: int | None, prog: str | None) -> str:
 
 # files this process holds open read-write (HeldOpen): DuckDB shares one database per file in a process,
 # so its read-only blocks must open read-write too ("already open with a different configuration")
-_held: dict[str, int] = {}
+_held: dict[str, list["HeldOpen"]] = {}
 _held_lock = threading.Lock()
 
 
@@ -65,10 +65,13 @@ class HeldOpen:
     def __init__(self, path: Path, wait_seconds: float = 0.0):
         self.path = Path(path)
         self.since = time.monotonic()
+        # what this process's loads keep from one to the next while the file is held (no other process can
+        # write it meanwhile): the story index (warehouse/stories.py KeptIndex); gone with the hold
+        self.kept: dict = {}
         self._con: duckdb.DuckDBPyConnection | None = connect(self.path, read_only=False,
                                                               wait_seconds=wait_seconds)
         with _held_lock:
-            _held[_key(self.path)] = _held.get(_key(self.path), 0) + 1
+            _held.setdefault(_key(self.path), []).append(self)
 
     def close(self) -> None:
         """Let the file go (the checkpoint happens here, once, unless another block still has it open)."""
@@ -76,9 +79,10 @@ class HeldOpen:
             return
         key = _key(self.path)
         with _held_lock:
-            _held[key] -= 1
+            _held[key].remove(self)
             if not _held[key]:
                 del _held[key]
+        self.kept.clear()
         con, self._con = self._con, None
         con.close()
 
@@ -87,6 +91,13 @@ class HeldOpen:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def holding(path: Path) -> HeldOpen | None:
+    """The first ``HeldOpen`` of this file in this process, while there is one."""
+    with _held_lock:
+        blocks = _held.get(_key(path))
+        return blocks[0] if blocks else None
 
 
 def _is_lock_error(msg: str) -> bool:

@@ -32,7 +32,7 @@ from .rows import (
     utcnow,
 )
 from .sources import apply_feed_fetches, feeds_with_pages_to_retry, insert_fetch_log
-from .stories import assign_stories
+from .stories import KeptIndex, assign_stories
 
 
 def empty_counts() -> dict:
@@ -41,7 +41,7 @@ def empty_counts() -> dict:
 
 
 def write_pass(con, run_id: str, feeds: list[FeedFetch], prep: Prepared, channels: list[str], counts: dict,
-               settings: WarehouseSettings, story_params: StoryParams) -> None:
+               settings: WarehouseSettings, story_params: StoryParams, kept: KeptIndex | None = None) -> None:
     insert_fetch_log(con, prep.page_log)
     # a feed whose page failed for a transient reason keeps no validators, so the next poll lists the page again
     retry = feeds_with_pages_to_retry(con, run_id) if (feeds and run_id) else set()
@@ -51,7 +51,7 @@ def write_pass(con, run_id: str, feeds: list[FeedFetch], prep: Prepared, channel
         now = utcnow()
         con.execute("INSERT INTO alert_channels SELECT unnest(?::VARCHAR[]), ?, ? ON CONFLICT (channel) "
                     "DO UPDATE SET last_used_at = excluded.last_used_at", [channels, now, now])
-    upsert_articles(con, run_id, prep, channels, counts, story_params)
+    upsert_articles(con, run_id, prep, channels, counts, story_params, kept)
 
 
 def write_reprocessed(con, prep: Prepared, channels: list[str] | None, counts: dict,
@@ -75,7 +75,7 @@ def prune_raw_pages(con, older_than: datetime) -> int:
 
 
 def upsert_articles(con, run_id: str | None, prep: Prepared, channels: list[str], counts: dict,
-                    story_params: StoryParams) -> None:
+                    story_params: StoryParams, kept: KeptIndex | None = None) -> None:
     """Articles (one row per canonical URL, ids resolved through every URL form known), their history,
     organisations and events, their stories and alerts, and the raw pages they came from."""
     now = utcnow()
@@ -141,7 +141,7 @@ def upsert_articles(con, run_id: str | None, prep: Prepared, channels: list[str]
                 ids.setdefault(u, known.get(u) or r["article_id"])
         if touched:
             _store_children(con, run_id, touched, now)
-        assign_stories(con, run_id, touched, channels, now, counts, story_params)
+        assign_stories(con, run_id, touched, channels, now, counts, story_params, kept)
     store_raw_pages(con, prep.raw, ids)
 
 

@@ -33,6 +33,7 @@ from .errors import DatabaseBusy
 from .records import AllianceTimeline, Delivery, PendingAlert, RawPage, StoryRow
 from .rows import Prepared, aware, combine, prepare, utcnow
 from .schema import SCHEMA_VERSION
+from .stories import KeptIndex
 
 
 class Warehouse:
@@ -238,12 +239,20 @@ class Warehouse:
         counts = loads.empty_counts()
         counts["pages_failed"] = prep.pages_failed
         counts["feeds_failed"] = sum(1 for f in feeds if f.status == "error")
+        held = connection.holding(self.path)
+        kept = held.kept.setdefault("story_index", KeptIndex()) if held is not None else None
         t0 = time.monotonic()
-        with self._write() as con:
-            t1 = time.monotonic()
-            began = utcnow()
-            loads.write_pass(con, run_id, feeds, prep, channels, counts, self.settings, self.story_params)
-            counts["alerts_too_old"] = outbox.hold_old_alerts(con, began, self.alert_max_age_days)
+        try:
+            with self._write() as con:
+                t1 = time.monotonic()
+                began = utcnow()
+                loads.write_pass(con, run_id, feeds, prep, channels, counts, self.settings, self.story_params,
+                                 kept)
+                counts["alerts_too_old"] = outbox.hold_old_alerts(con, began, self.alert_max_age_days)
+        except BaseException:
+            if kept is not None:
+                kept.clear()        # rolled back: the index has what the file does not
+            raise
         counts["lock_wait_seconds"] = round(t1 - t0, 3)
         counts["write_seconds"] = round(time.monotonic() - t1, 3)   # how long the file was locked
         return counts

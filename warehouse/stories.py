@@ -28,18 +28,88 @@ MEMBER_COLS = [("article_id", STR), ("story_id", STR), ("similarity", pa.float64
                ("joined_at", TS), ("run_id", STR)]
 
 
+class KeptIndex:
+    """The story index of this process's last load, kept for its next load while the file stays held
+    (``connection.HeldOpen.kept_index``): no other process can write the file meanwhile, so the index,
+    with what that load assigned, still equals the stored stories. The next load then reads from the file
+    only the days its window adds, instead of rebuilding the index from its whole window (py-spy at
+    N = 4,000: 12 s of the flow process's CPU, rebuilding for every batch). Extra days in the index
+    change nothing: a stored article further from every new one than the window can never match
+    (``usable``), and the window count is kept per day.
+    Before each use its record of the two tables is checked against the file; a load that fails
+    (rolled back) or changes stored stories (articles leaving them, stored sketches replaced) starts over
+    from the file."""
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self) -> None:
+        self.index: StoryIndex | None = None
+        self.days: set = set()                      # days read from the file, every stored member of them
+        self.per_day: dict = {}                     # stored members per day, for the window count
+        self.tables: tuple | None = None            # (story_articles, article_sketches) rows after the last load
+
+    @staticmethod
+    def usable(params: StoryParams) -> bool:
+        return params.window >= max(params.event_days + 1, params.near_dup_days)
+
+
+def _table_counts(con) -> tuple:
+    return tuple(con.execute("SELECT (SELECT count(*) FROM story_articles), (SELECT count(*) FROM article_sketches)"
+                             ).fetchall()[0])
+
+
+def _window_days(docs: list[StoryDoc], window: int) -> set:
+    return {d.pub_date + timedelta(days=k) for d in docs for k in range(-window, window + 1)}
+
+
+def _story_index(con, docs: list[StoryDoc], params: StoryParams, kept: KeptIndex | None
+                 ) -> tuple[StoryIndex, int, int]:
+    """The index over the stored story members within the window of ``docs``, how many those are, and how
+    many were read from the file for it: the kept index, completed with the days it lacks, when there is
+    one; else all read from the file."""
+    days = _window_days(docs, params.window)
+    if kept is not None and kept.index is not None:
+        missing = days - kept.days
+        read = []
+        if missing:
+            read = _stored_window(con, missing)
+            for doc in read:
+                if doc.article_id not in kept.index.docs:       # not one the kept index assigned itself
+                    kept.index.add(doc)
+                    kept.per_day[doc.pub_date] = kept.per_day.get(doc.pub_date, 0) + 1
+            kept.days |= missing
+        return kept.index, sum(kept.per_day.get(d, 0) for d in days), len(read)
+    stored = _stored_window(con, days)
+    index = StoryIndex(stored, params)
+    if kept is not None:
+        kept.clear()
+        if KeptIndex.usable(params):
+            kept.index, kept.days = index, set(days)
+            for doc in stored:
+                kept.per_day[doc.pub_date] = kept.per_day.get(doc.pub_date, 0) + 1
+    return index, len(stored), len(stored)
+
+
 def assign_stories(con, run_id: str | None, touched: list[dict], channels: list[str], now: datetime,
-                   counts: dict, params: StoryParams) -> None:
+                   counts: dict, params: StoryParams, kept: KeptIndex | None = None) -> None:
     """``touched``: article rows written by this load (new or changed). Updates ``counts``:
-    stories_new, stories_joined, alerts_created, stories_window (stored articles compared)."""
+    stories_new, stories_joined, alerts_created, stories_window (stored articles compared),
+    stories_window_read (of those, read from the file: fewer with a kept index).
+    ``kept``: the index the last load left, when this process holds the file (``KeptIndex``)."""
     if not touched:
         return
+    if kept is not None and kept.index is not None and (not KeptIndex.usable(params) or kept.tables != _table_counts(con)):
+        kept.clear()        # the stored stories are not what the last load left (checked before this one writes)
     ids = [r["article_id"] for r in touched]
     # articles that are no longer alliance leave their story (sent alerts stay as history)
     gone = [r["article_id"] for r in touched if not r["is_alliance"]]
     if gone:
-        con.execute("DELETE FROM story_articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))", [gone])
+        left = con.execute("DELETE FROM story_articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
+                           [gone]).fetchall()[0][0]
         con.execute("DELETE FROM article_sketches WHERE article_id IN (SELECT unnest(?::VARCHAR[]))", [gone])
+        if left and kept is not None:
+            kept.clear()    # members left their stories: the kept index has them
         outbox.cancel_alerts_of_dropped_stories(con)
     alliance = [r for r in touched if r["is_alliance"]]
     if not alliance:
@@ -60,12 +130,14 @@ def assign_stories(con, run_id: str | None, touched: list[dict], channels: list[
         "SELECT article_id FROM story_articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
         [ids]).fetchall()}
     docs = [d for d in docs if d.article_id not in in_story]
+    if in_story and kept is not None:
+        kept.clear()        # their stored sketches were just replaced: the kept index has the old ones
     if not docs:
         return
     started = time.perf_counter()
-    stored = _stored_window(con, docs, params.window)
-    counts["stories_window"] = counts.get("stories_window", 0) + len(stored)
-    index = StoryIndex(stored, params)
+    index, stored, read = _story_index(con, docs, params, kept)
+    counts["stories_window"] = counts.get("stories_window", 0) + stored
+    counts["stories_window_read"] = counts.get("stories_window_read", 0) + read
     by_id = {r["article_id"]: r for r in alliance}
     new_stories, members = [], []
     for doc, match in index.assign(docs):
@@ -103,14 +175,18 @@ def assign_stories(con, run_id: str | None, touched: list[dict], channels: list[
                   AND m.first_pub < coalesce(stories.first_published_at, TIMESTAMPTZ '9999-01-01')""")
     counts["alerts_created"] += outbox.create_alerts(con, [s["story_id"] for s in new_stories], channels, now,
                                                      run_id)
+    if kept is not None and kept.index is not None:
+        for doc in docs:            # what this load assigned is in the index now, and stored
+            kept.per_day[doc.pub_date] = kept.per_day.get(doc.pub_date, 0) + 1
+        kept.tables = _table_counts(con)
     # how long assignment took inside the transaction (window read, matching, writes): radar bench stories --archive
     counts["stories_seconds"] = round(counts.get("stories_seconds", 0) + time.perf_counter() - started, 3)
 
 
-def _stored_window(con, docs: list[StoryDoc], window: int) -> list[StoryDoc]:
-    """Story members published within ``window`` days of a new article (sketches of other parameters
-    are not comparable and are skipped; reprocess recomputes them)."""
-    days = sorted({d.pub_date + timedelta(days=k) for d in docs for k in range(-window, window + 1)})
+def _stored_window(con, days: set) -> list[StoryDoc]:
+    """Story members published on ``days`` (the window around the new articles; sketches of other
+    parameters are not comparable and are skipped; reprocess recomputes them)."""
+    days = sorted(days)
     cur = con.execute("""
         SELECT s.article_id, s.pub_date, s.sketch, s.orgs, s.alliance, s.event, s.event_date, sa.story_id,
                s.sketch_version
