@@ -112,6 +112,9 @@ class ReportSettings:
     feed_entries: int = 200                # newest stories in the feed (0 = all)
 
 
+WORKER_STARTS = ("forkserver", "spawn")
+
+
 @dataclass(frozen=True, slots=True)
 class ExecutionSettings:
     workers: int = 0                       # processes that extract and score pages: 0 = one per CPU core,
@@ -124,6 +127,10 @@ class ExecutionSettings:
     staging_url: str = ""                  # where workers write their result shards: a folder or any fsspec URL
                                            # ("s3://bucket/radar-staging"); "" = <database>.staging beside the file
     batches_per_worker: int = 2            # batches in flight per worker: bounds the pages held in memory
+    worker_start: str = "forkserver"       # how a LocalCluster starts its workers: "forkserver" forks each from
+                                           # one process that loaded the extractors and Kiwi once (extractors/
+                                           # preload.py); "spawn" starts each afresh (Dask's default; also where
+                                           # the platform has no fork server)
     idle_precheck: bool = True             # `radar run` first polls the feeds without starting Prefect and,
                                            # when nothing is new, records the pass and exits (flows/precheck.py);
                                            # `radar run --full` or false here always runs the flow
@@ -268,6 +275,8 @@ def parse_config(data: dict, path: Path | None = None, environ: Mapping[str, str
         if parse_host_port(entry) is None:
             raise ConfigError(f"{path}: allow_private_hosts entry '{entry}' in [fetch] is not host:port "
                               f"(e.g. \"127.0.0.1:8080\", \"intranet.example:443\", \"[::1]:8080\")")
+    if built["execution"].worker_start not in WORKER_STARTS:
+        raise ConfigError(f"{path}: 'worker_start' in [execution] must be one of {', '.join(WORKER_STARTS)}")
     if built["alerts"].max_age_days < 0:
         raise ConfigError(f"{path}: 'max_age_days' in [alerts] must be 0 (no limit) or more")
     feeds_raw = data.get("feeds", [])

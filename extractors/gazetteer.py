@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import warnings
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -382,13 +383,14 @@ _kiwi = None
 _kiwi_lock = threading.Lock()
 _kiwi_words: set[str] = set()
 kiwi_loads = 0                          # Kiwi models built in this process (1 after the first use)
+kiwi_loaded_by = 0                      # the process that built it: this one, or the one it was forked from
 _kiwi_registered: dict[int, Gazetteer] = {}   # the gazetteers whose names Kiwi knows (kept: ids stay unique)
 
 
 def get_kiwi(gazetteer: Gazetteer | None = None):
     """The shared Kiwi analyser (loaded lazily, ~0.7 s and ~550 MB, once per process), with the
     gazetteer's names registered as proper nouns. Returns None if kiwipiepy is not installed."""
-    global _kiwi, kiwi_loads
+    global _kiwi, kiwi_loads, kiwi_loaded_by
     gz = gazetteer or get_gazetteer()
     if _kiwi is not None and id(gz) in _kiwi_registered:
         return _kiwi                  # the common case: every call of a pass, after the first
@@ -398,8 +400,14 @@ def get_kiwi(gazetteer: Gazetteer | None = None):
                 from kiwipiepy import Kiwi
             except ImportError:       # optional: the scorer still works from the gazetteer alone
                 return None
-            _kiwi = Kiwi()
+            with warnings.catch_warnings():
+                # num_workers=0: Kiwi in the calling thread, no thread pool of its own (since kiwipiepy 0.21;
+                # it warns that 0 once meant "a thread per core"). Pages are analysed one at a time, and a
+                # process forked after the load (a Dask worker from its fork server) inherits no threads
+                warnings.simplefilter("ignore", DeprecationWarning)
+                _kiwi = Kiwi(num_workers=0)
             kiwi_loads += 1
+            kiwi_loaded_by = os.getpid()
         if id(gz) in _kiwi_registered:
             return _kiwi
         words = set()

@@ -106,7 +106,8 @@ def monitor(sources_path: str | None = None, db_path: str | None = None, workers
         except Exception:  # the database itself may be what failed; the original error matters more
             pass
         raise
-    warehouse.finish_run(run_id, "completed", {k: v for k, v in counts.items() if k not in ("failures", "workers")})
+    warehouse.finish_run(run_id, "completed", {k: v for k, v in counts.items()
+                                               if k not in ("failures", "workers", "models_loaded_by")})
     publish_run_artifacts(warehouse, run_id, counts)
     counts.update(publish_report(warehouse.path, config.report, counts, logger))   # report.html, the Atom feed
     logger.info("pass done: %s", {k: v for k, v in counts.items() if k != "failures"})
@@ -129,7 +130,7 @@ def _one_pass(config: Config, warehouse: Warehouse, run_id: str, channels: list[
     t_pages = time.monotonic()
     _sum_into(counts, record_polls_task(warehouse, config, run_id, feeds, channels))
     _sum_into(counts, {k: v for k, v in pages.items() if k not in ("timings", "failures", "workers", "fetch_stats",
-                                                                    "load_transaction_seconds")})
+                                                                    "load_transaction_seconds", "models_loaded_by")})
     counts.update(deliver_alerts(warehouse, config))
     counts.update(
         feeds_polled=len(feeds),
@@ -145,7 +146,7 @@ def _one_pass(config: Config, warehouse: Warehouse, run_id: str, channels: list[
     timings = {"poll": round(t_poll - t0, 3), **pages.get("timings", {}),
                "feeds_and_alerts": round(time.monotonic() - t_pages, 3)}
     counts["timings"] = timings
-    for key in ("batches", "workers", "fetch_stats", "load_transaction_seconds"):
+    for key in ("batches", "workers", "models_loaded_by", "fetch_stats", "load_transaction_seconds"):
         if key in pages:
             counts[key] = pages[key]
     return counts

@@ -54,6 +54,7 @@ class BatchResult:
     cpu_seconds: float = 0.0
     pid: int = 0
     kiwi_loads: int = 0              # Kiwi models built in that worker process so far (1: loaded once)
+    models_pid: int = 0              # the process that built them: the worker, or the fork server it came from
 
 
 def staging_for(config: Config, db_path) -> Staging:
@@ -107,6 +108,7 @@ def extract_and_score(seq: int, batch: PageBatch, threshold: float, max_bytes: i
     result.seconds = round(time.monotonic() - t0, 3)
     result.cpu_seconds = round(time.process_time() - c0, 3)
     result.kiwi_loads = gazetteer.kiwi_loads
+    result.models_pid = gazetteer.kiwi_loaded_by
     return result
 
 
@@ -390,6 +392,7 @@ def process_pages(config: Config, warehouse, run_id: str, items: list[Item], cha
     running: dict[int, object] = {}
     fetch_done = False
     pids: dict[int, int] = {}
+    models_by: dict[int, int] = {}
 
     with PageRunner(config.execution, n_workers, logger, api_url=_api_url()) as runner:
         try:
@@ -423,6 +426,7 @@ def process_pages(config: Config, warehouse, run_id: str, items: list[Item], cha
                         timings["extract_cpu"] += result.cpu_seconds
                         timings["extract_wall"] += result.seconds
                         pids[result.pid] = max(pids.get(result.pid, 0), result.kiwi_loads)
+                        models_by[result.pid] = result.models_pid
                     loader.put(seq, result)
                 elif kind == "fetch_error":
                     fetch_error = rest[0]
@@ -447,6 +451,7 @@ def process_pages(config: Config, warehouse, run_id: str, items: list[Item], cha
     counts["load_transactions"] = loader.transactions
     counts["load_transaction_seconds"] = loader.transaction_seconds
     counts["workers"] = {str(pid): loads for pid, loads in pids.items()}
+    counts["models_loaded_by"] = {str(pid): loader for pid, loader in models_by.items()}
     counts["fetch_stats"] = {k: v for k, v in fetcher.stats.items() if k in ("requests", "robots_fetches", "bytes",
                                                                              "rate_limited_waits", "errors")}
     if loader.busy is not None:

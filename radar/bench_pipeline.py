@@ -64,6 +64,7 @@ def run_cli(args: list[str], env: dict, log_path: Path) -> dict:
     wall = time.monotonic() - t0
     return {"returncode": code, "seconds": round(wall, 2), "cpu_seconds": round(_children_cpu() - cpu0, 2),
             "peak_rss_mb": round(mem.peak / 2**20, 1), "processes_at_peak": mem.peak_processes,
+            "peak_pss_mb": round(mem.peak_pss / 2**20, 1),
             "peak_rss_mb_by_process": {k: round(v / 2**20, 1) for k, v in sorted(mem.peak_by_role.items())},
             "cpu_seconds_by_process": {**{k: round(v, 1) for k, v in sorted(mem.cpu_by_role.items())},
                                        "bench_server": round(time.process_time() - own0, 1)},
@@ -195,7 +196,8 @@ def print_report(r: dict, out: TextIO) -> None:
         f"{r['hosts']} hosts, workers {r['workers'] or 'default'}, {r['cpus']} CPUs",
         f"  Prefect's database, created once (not in the figures below) {r.get('prefect_database_setup_seconds', 0):.1f} s",
         f"  radar run, {r['pages']:,} new pages   {p['seconds']:>8.1f} s   CPU {p['cpu_seconds']:.1f} s   "
-        f"peak RSS {p['peak_rss_mb']:,.0f} MB ({p['processes_at_peak']} processes)   load {p['load_average_before']}",
+        f"peak RSS {p['peak_rss_mb']:,.0f} MB ({p['processes_at_peak']} processes; shared pages in shares, PSS: "
+        f"{p.get('peak_pss_mb', 0):,.0f} MB)   load {p['load_average_before']}",
         "    peak RSS by process (MB): " + ", ".join(f"{k} {v:,.0f}" for k, v in p.get("peak_rss_mb_by_process", {}).items()),
         "    CPU by process (s): " + ", ".join(f"{k} {v:,.1f}" for k, v in p.get("cpu_seconds_by_process", {}).items()),
         f"  radar run, nothing new     {idle['seconds']:>8.1f} s   CPU {idle['cpu_seconds']:.1f} s   "

@@ -50,6 +50,7 @@ query = "AI 동맹"
     ('[[feeds]]\nurl = "http://x/feed"\nkind = "atomz"\n', "kind 'atomz'"),
     ('[fetch]\nper_host_interval = "fast"\n', "must be a number"),
     ('[[feeds]\nurl = \n', "invalid TOML"),
+    ('[execution]\nworker_start = "fork"\n', "'worker_start' in [execution] must be one of forkserver, spawn"),
 ])
 def test_bad_file_names_the_problem(tmp_path, text, words):
     path = write(tmp_path, text)

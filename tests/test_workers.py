@@ -13,6 +13,7 @@ import threading
 import time
 from collections import Counter
 
+import psutil
 import pytest
 
 from flows.monitor import monitor
@@ -73,6 +74,8 @@ def runs(tmp_path_factory):
                                workers=2)
         out["local_log"] = server.log[mark:]
         out["local_max_active"] = dict(server.max_active)
+        out["fork_servers_after_local"] = [c.pid for c in psutil.Process().children(recursive=True)
+                                           if "forkserver" in " ".join(c.cmdline())]
         # 3. an existing cluster (dask_address), one of whose workers is killed while batches are in flight
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                           env={"PREFECT_API_URL": api_url()}) as cluster, Client(cluster) as client:
@@ -154,6 +157,15 @@ def test_per_host_limits_bind_the_whole_cluster(runs):
 def test_models_load_once_per_worker_process(runs):
     workers = runs["local"]["workers"]                    # worker pid -> Kiwi models built in that process
     assert workers and all(loads == 1 for loads in workers.values())
+
+
+def test_local_workers_are_forked_from_one_server_that_loaded_the_models_and_is_gone_after_the_pass(runs):
+    loaded_by = runs["local"]["models_loaded_by"]      # worker pid -> the process that built its Kiwi model
+    workers = {int(pid) for pid in loaded_by}
+    assert len(workers) == 2 and len(set(loaded_by.values())) == 1          # one loader for both
+    assert not set(loaded_by.values()) & workers                            # not a worker itself
+    assert runs["fork_servers_after_local"] == []                            # nothing left running
+    assert runs["inprocess"]["models_loaded_by"] == {str(os.getpid()): os.getpid()}     # in-process: itself
 
 
 def test_every_batch_went_through_a_shard_that_was_deleted_after_its_commit(runs):
