@@ -28,6 +28,7 @@ class TreeMemory:
         self.pss_every = pss_every
         self._samples = 0
         self._cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds at its latest sample)
+        self._roles: dict[int, str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -88,7 +89,16 @@ class TreeMemory:
     def _role(self, p) -> str:
         if p.pid == self.root.pid:
             return "flow"
+        known = self._roles.get(p.pid)
+        if known is not None:       # a process exiting reads with no command line: keep what it was
+            return known
         cmd = " ".join(p.cmdline())
+        if cmd:
+            self._roles[p.pid] = self._role_of(cmd)
+        return self._role_of(cmd)
+
+    @staticmethod
+    def _role_of(cmd: str) -> str:
         if "uvicorn" in cmd or "prefect.server" in cmd:
             return "prefect_server"
         if "spawn_main" in cmd or "multiprocessing.forkserver" in cmd:
