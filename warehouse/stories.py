@@ -30,7 +30,7 @@ MEMBER_COLS = [("article_id", STR), ("story_id", STR), ("similarity", pa.float64
 
 class KeptIndex:
     """The story index of this process's last load, kept for its next load while the file stays held
-    (``connection.HeldOpen.kept_index``): no other process can write the file meanwhile, so the index,
+    (``connection.HeldOpen.kept``): no other process can write the file meanwhile, so the index,
     with what that load assigned, still equals the stored stories. The next load then reads from the file
     only the days its window adds, instead of rebuilding the index from its whole window (py-spy at
     N = 4,000: 12 s of the flow process's CPU, rebuilding for every batch). Extra days in the index
@@ -48,6 +48,13 @@ class KeptIndex:
         self.days: set = set()                      # days read from the file, every stored member of them
         self.per_day: dict = {}                     # stored members per day, for the window count
         self.tables: tuple | None = None            # (story_articles, article_sketches) rows after the last load
+
+    def count(self, doc: StoryDoc) -> None:
+        """One more stored member on ``doc``'s day."""
+        self.per_day[doc.pub_date] = self.per_day.get(doc.pub_date, 0) + 1
+
+    def stored_on(self, days: set) -> int:
+        return sum(self.per_day.get(d, 0) for d in days)
 
     @staticmethod
     def usable(params: StoryParams) -> bool:
@@ -77,9 +84,9 @@ def _story_index(con, docs: list[StoryDoc], params: StoryParams, kept: KeptIndex
             for doc in read:
                 if doc.article_id not in kept.index.docs:       # not one the kept index assigned itself
                     kept.index.add(doc)
-                    kept.per_day[doc.pub_date] = kept.per_day.get(doc.pub_date, 0) + 1
+                    kept.count(doc)
             kept.days |= missing
-        return kept.index, sum(kept.per_day.get(d, 0) for d in days), len(read)
+        return kept.index, kept.stored_on(days), len(read)
     stored = _stored_window(con, days)
     index = StoryIndex(stored, params)
     if kept is not None:
@@ -87,7 +94,7 @@ def _story_index(con, docs: list[StoryDoc], params: StoryParams, kept: KeptIndex
         if KeptIndex.usable(params):
             kept.index, kept.days = index, set(days)
             for doc in stored:
-                kept.per_day[doc.pub_date] = kept.per_day.get(doc.pub_date, 0) + 1
+                kept.count(doc)
     return index, len(stored), len(stored)
 
 
@@ -177,7 +184,7 @@ def assign_stories(con, run_id: str | None, touched: list[dict], channels: list[
                                                      run_id)
     if kept is not None and kept.index is not None:
         for doc in docs:            # what this load assigned is in the index now, and stored
-            kept.per_day[doc.pub_date] = kept.per_day.get(doc.pub_date, 0) + 1
+            kept.count(doc)
         kept.tables = _table_counts(con)
     # how long assignment took inside the transaction (window read, matching, writes): radar bench stories --archive
     counts["stories_seconds"] = round(counts.get("stories_seconds", 0) + time.perf_counter() - started, 3)
